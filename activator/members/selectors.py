@@ -1,0 +1,2 @@
+def member_counts():
+    return {}
