@@ -6,6 +6,7 @@ Every variable has a safe default for the embedded mode (SQLite, in-database tas
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -42,7 +43,7 @@ def secret_key() -> str:
 
 
 DEBUG = env_bool("DEBUG")
-TESTING = env_bool("TESTING")
+TESTING = env_bool("TESTING", Path(sys.argv[0]).name in {"pytest", "py.test"})
 SECRET_KEY = secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
