@@ -41,6 +41,7 @@ class CountryRegionFactory(factory.django.DjangoModelFactory):
 class RegionalOfficeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = RegionalOffice
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Regional Office {n}")
     city = "Abuja"

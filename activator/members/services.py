@@ -32,6 +32,7 @@ from activator.members.models import (
     MembershipApplication,
     MembershipEvent,
     Organisation,
+    unique_slug,
 )
 
 ORGANISATION_FIELDS = [
@@ -65,6 +66,7 @@ def _notify(*, to: list[str], subject: str, template: str, context: dict[str, An
 @transaction.atomic
 def organisation_create(*, actor: Any, **fields: Any) -> Organisation:
     organisation = Organisation(**fields)
+    organisation.slug = unique_slug(organisation.name, organisation.country.code or "")
     organisation.full_clean()
     organisation.save()
     audit_record(

@@ -1,0 +1,57 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: run test lint format bench worker check-deploy messages clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+## run: install, migrate, load the demo data, start the task worker and serve on 127.0.0.1:$(PORT)
+run: $(VENV)/.installed
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(PY) manage.py load_demo_data --with-demo-users
+	@echo "Serving on http://127.0.0.1:$(PORT)/ (the task worker runs beside it; Ctrl+C stops both)"
+	DEBUG=$${DEBUG:-1} $(PY) manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+## test: install what the tests need and run the whole suite (browser tests need /usr/bin/chromium)
+test: $(VENV)/.installed-test
+	TESTING=1 $(PY) -m pytest
+
+## lint: ruff lint and format check, and Django's deployment checklist on production settings
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(MAKE) check-deploy
+
+check-deploy: $(VENV)/.installed
+	DEBUG=0 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	ALLOWED_HOSTS=activator.example.org $(PY) manage.py check --deploy --fail-level WARNING
+
+format: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## bench: generate 10,000 organisations and time the directory and the API against a trivial view
+bench: $(VENV)/.installed-test
+	$(PY) bench/directory.py
+
+## messages: refresh the translation catalogues after changing user-facing strings
+messages: $(VENV)/.installed
+	cd activator && ../$(PY) ../manage.py makemessages -l ko -l es --no-obsolete
+	cd activator && ../$(PY) ../manage.py compilemessages
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles

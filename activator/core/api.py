@@ -1,0 +1,83 @@
+"""What every API router shares: authentication, the current user and JSON errors."""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from ninja import Schema
+from ninja.security import APIKeyCookie, HttpBearer
+
+from activator.accounts.services import api_token_authenticate
+
+
+class BearerToken(HttpBearer):
+    """`Authorization: Bearer <token>` with a token created on the API tokens page."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = api_token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class SessionCookie(APIKeyCookie):
+    """The browser's login session; CSRF-checked like any form post."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # Without a session there is nothing to protect: answer 401, not a CSRF failure.
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        return request.user if request.user.is_authenticated else None
+
+
+write_auth = [BearerToken(), SessionCookie()]
+
+
+def current_user(request: HttpRequest) -> Any:
+    """The person behind a request to a public endpoint: token, session, or anonymous."""
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return api_token_authenticate(header[7:].strip()) or AnonymousUser()
+    return request.user
+
+
+class ErrorItem(Schema):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorOut(Schema):
+    detail: list[ErrorItem] | str
+
+
+def validation_error_body(error: ValidationError, prefix: str = "body") -> dict[str, Any]:
+    """A Django ValidationError as the same shape as the API's own 422 errors."""
+    if hasattr(error, "error_dict"):
+        items = [
+            {"loc": [prefix, field], "msg": message, "type": "value_error"}
+            for field, messages in error.message_dict.items()
+            for message in messages
+        ]
+    else:
+        items = [{"loc": [prefix], "msg": m, "type": "value_error"} for m in error.messages]
+    return {"detail": items}
+
+
+def register_error_handlers(api: Any) -> None:
+    @api.exception_handler(ValidationError)
+    def on_validation_error(request: HttpRequest, exc: ValidationError):
+        return api.create_response(request, validation_error_body(exc), status=422)
+
+    @api.exception_handler(PermissionDenied)
+    def on_permission_denied(request: HttpRequest, exc: PermissionDenied):
+        return api.create_response(
+            request, {"detail": "You do not have permission to do this."}, status=403
+        )

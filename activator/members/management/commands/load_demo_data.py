@@ -1,0 +1,78 @@
+"""`manage.py load_demo_data`: the seed data (and, on request, demo people). Safe to run again."""
+
+import datetime
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from activator.members.seed import DEMO_PEOPLE, KINDS, configured_demo_password, load_seed
+
+LABELS = {
+    "regions": "Regions",
+    "country_regions": "Countries' regions",
+    "fee_tiers": "Fee tiers",
+    "regional_offices": "Regional offices",
+    "organisations": "Organisations",
+    "aliases": "Other names",
+    "memberships": "Memberships",
+    "membership_events": "Membership history steps",
+    "governance_roles": "Governance roles",
+    "demo_users": "Demo people",
+}
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the network's regions, offices, 2019 members, partners and governance seats from "
+        "the seed files. Running it again creates and changes nothing."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--with-demo-users",
+            action="store_true",
+            help="Also create one demo person per role (password from DEMO_PASSWORD).",
+        )
+        parser.add_argument(
+            "--no-renew",
+            action="store_true",
+            help="Keep memberships paid through 2019 as recorded, instead of renewing them "
+            "through the current year so the demo shows live memberships.",
+        )
+        parser.add_argument(
+            "--today",
+            type=datetime.date.fromisoformat,
+            help="The date to renew as of (YYYY-MM-DD); today by default.",
+        )
+
+    def handle(self, *args, **options) -> None:
+        verbose = options["verbosity"] >= 1
+        with_people = options["with_demo_users"]
+        counts = load_seed(
+            today=options["today"],
+            renew_demo=not options["no_renew"],
+            demo_users=with_people,
+            progress=self.stdout.write if verbose else None,
+        )
+        if not verbose:
+            return
+        kinds = [*KINDS, "demo_users"] if with_people else KINDS
+        for kind in kinds:
+            self.stdout.write(
+                f"{LABELS[kind]}: {counts[kind]} created, {counts[f'{kind}_existing']} existing"
+            )
+        self.stdout.write(
+            "Organisations created only for a governance seat (no 2019 membership): "
+            f"{counts['governance_only_organisations']}"
+        )
+        if not options["no_renew"]:
+            self.stdout.write(f"Memberships renewed for the demo: {counts['renewed']}")
+        if with_people:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Demo logins (password '{configured_demo_password()}' unless since changed; "
+                    "never use them on a public site):"
+                )
+            )
+            for email, full_name, *_ in DEMO_PEOPLE:
+                self.stdout.write(f"  {email}  ({full_name})")
+        self.stdout.write(self.style.SUCCESS("Seed data loaded."))
