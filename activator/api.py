@@ -11,7 +11,7 @@ api = NinjaAPI(
     description=(
         "Read the network's public data without a token; write with "
         "`Authorization: Bearer <token>` (create one on your profile's API tokens page). "
-        "Errors are JSON: `{\"detail\": [{\"loc\": [...], \"msg\": ...}]}`."
+        'Errors are JSON: `{"detail": [{"loc": [...], "msg": ...}]}`.'
     ),
     urls_namespace="api",
 )

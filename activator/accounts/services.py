@@ -115,7 +115,9 @@ def affiliation_remove(*, actor: User, affiliation: Affiliation) -> None:
         actor=actor,
         action="affiliation.removed",
         target=affiliation.organisation,
-        changes={"affiliation": [f"{affiliation.user.email} ({affiliation.get_role_display()})", None]},
+        changes={
+            "affiliation": [f"{affiliation.user.email} ({affiliation.get_role_display()})", None]
+        },
     )
     affiliation.delete()
 
@@ -128,11 +130,17 @@ def person_set_role(
     role = PlatformRole(platform_role)
     if role == PlatformRole.REGIONAL_STAFF and regional_office is None:
         raise ValidationError({"regional_office": _("Regional office staff need an office.")})
-    before = {"platform_role": person.platform_role, "regional_office": str(person.regional_office or "") or None}
+    before = {
+        "platform_role": person.platform_role,
+        "regional_office": str(person.regional_office or "") or None,
+    }
     person.platform_role = role
     person.regional_office = regional_office if role == PlatformRole.REGIONAL_STAFF else None
     person.save(update_fields=["platform_role", "regional_office"])
-    after = {"platform_role": person.platform_role, "regional_office": str(person.regional_office or "") or None}
+    after = {
+        "platform_role": person.platform_role,
+        "regional_office": str(person.regional_office or "") or None,
+    }
     changes = diff(before, after)
     if changes:
         audit_record(actor=actor, action="person.role_changed", target=person, changes=changes)

@@ -63,11 +63,23 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """Accept an invitation: sign up with the invited address, or confirm while signed in."""
     invite = services.invitation_from_token(token)
     if invite is None or not invite.is_usable:
-        return render(request, "accounts/invitation_invalid.html", {"invitation": invite}, status=410 if invite else 404)
+        return render(
+            request,
+            "accounts/invitation_invalid.html",
+            {"invitation": invite},
+            status=410 if invite else 404,
+        )
     signed_in = request.user.is_authenticated
     form = None if signed_in else InvitationAcceptForm(request.POST or None)
     if request.method == "POST" and (signed_in or form.is_valid()):
-        data = {} if signed_in else {"full_name": form.cleaned_data["full_name"], "password": form.cleaned_data["password1"]}
+        data = (
+            {}
+            if signed_in
+            else {
+                "full_name": form.cleaned_data["full_name"],
+                "password": form.cleaned_data["password1"],
+            }
+        )
         try:
             user = services.invitation_accept(invitation=invite, user=request.user, **data)
         except ValidationError as error:
@@ -90,7 +102,9 @@ def tokens(request: HttpRequest) -> HttpResponse:
     secret = None
     if request.method == "POST" and form.is_valid():
         try:
-            _token, secret = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
+            _token, secret = services.api_token_create(
+                user=request.user, name=form.cleaned_data["name"]
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -118,7 +132,9 @@ def people(request: HttpRequest) -> HttpResponse:
     if q := request.GET.get("q", "").strip():
         people = people.filter(email__icontains=q) | people.filter(full_name__icontains=q)
     page = Paginator(people, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/people.html", {"page_obj": page, "people": page.object_list, "q": q})
+    return render(
+        request, "accounts/people.html", {"page_obj": page, "people": page.object_list, "q": q}
+    )
 
 
 @login_required
@@ -128,7 +144,10 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
     authorize(request.user, "accounts.change_platform_role", subject)
     form = PlatformRoleForm(
         request.POST or None,
-        initial={"platform_role": subject.platform_role, "regional_office": subject.regional_office},
+        initial={
+            "platform_role": subject.platform_role,
+            "regional_office": subject.regional_office,
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -15,7 +15,8 @@ def horizontal_bars(rows: list[tuple[str, int]], *, title: str) -> SafeString:
     width = LABEL_WIDTH + BAR_WIDTH + 60
     bars = format_html_join(
         "",
-        '<g transform="translate(0,{})"><text class="bar-label" x="{}" y="17" text-anchor="end">{}</text>'
+        '<g transform="translate(0,{})">'
+        '<text class="bar-label" x="{}" y="17" text-anchor="end">{}</text>'
         '<rect class="bar" x="{}" y="4" width="{}" height="18" rx="2"></rect>'
         '<text class="bar-value" x="{}" y="17">{}</text></g>',
         (

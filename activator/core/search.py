@@ -4,7 +4,7 @@ import unicodedata
 
 
 def normalize(text: str) -> str:
-    """Lower-case ASCII-folded text, so 'Beyoglu' finds 'Beyoğlu' and 'sao paulo' finds 'São Paulo'."""
+    """Lower-case text without accents: 'Beyoglu' finds 'Beyoğlu', 'sao paulo' finds 'São Paulo'."""
     decomposed = unicodedata.normalize("NFKD", text or "")
     folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(folded.casefold().split())

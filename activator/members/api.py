@@ -117,7 +117,9 @@ class OrganisationDetailOut(OrganisationOut):
 class OrganisationFilters(Schema):
     q: str | None = Field(None, description="Words in the name, city, country or other names.")
     type: list[TypeValue] = Field([], description="local_government, corporation, …")
-    region: list[str] = Field([], description="A region's name or slug, e.g. Africa or asia-pacific.")
+    region: list[str] = Field(
+        [], description="A region's name or slug, e.g. Africa or asia-pacific."
+    )
     country: list[str] = Field([], description="ISO 3166-1 alpha-2 codes, e.g. KR.")
     status: list[StatusValue] = Field([], description="Membership status, or partner.")
     sort: Literal["name", "-name", "country", "-population", "-joined"] = "name"
@@ -220,9 +222,10 @@ class CountsOut(Schema):
 
 
 def _region(value: str, field: str = "region") -> Region:
-    region = Region.objects.filter(slug__iexact=value).first() or Region.objects.filter(
-        name__iexact=value
-    ).first()
+    region = (
+        Region.objects.filter(slug__iexact=value).first()
+        or Region.objects.filter(name__iexact=value).first()
+    )
     if region is None:
         raise ValidationError({field: f"Unknown region: {value!r}."})
     return region
@@ -310,7 +313,13 @@ def _served(user) -> set[int]:
 @router.patch(
     "/organizations/{int:organization_id}",
     auth=write_auth,
-    response={200: OrganisationDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={
+        200: OrganisationDetailOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        422: ErrorOut,
+    },
     summary="Change an organisation",
 )
 def update_organization(request: HttpRequest, organization_id: int, payload: OrganisationPatch):
@@ -351,7 +360,13 @@ MEMBERSHIP_SERVICES = {
 @router.post(
     "/organizations/{int:organization_id}/membership/renew",
     auth=write_auth,
-    response={200: OrganisationDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={
+        200: OrganisationDetailOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        422: ErrorOut,
+    },
     summary="Record a renewal for a year",
 )
 def renew_membership(request: HttpRequest, organization_id: int, payload: RenewIn):
@@ -366,7 +381,13 @@ def renew_membership(request: HttpRequest, organization_id: int, payload: RenewI
 @router.post(
     "/organizations/{int:organization_id}/membership/{action}",
     auth=write_auth,
-    response={200: OrganisationDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={
+        200: OrganisationDetailOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        422: ErrorOut,
+    },
     summary="Upgrade to full membership, or withdraw",
 )
 def change_membership(
@@ -409,7 +430,13 @@ def list_applications(request: HttpRequest, status: str | None = None):
 @router.post(
     "/membership-applications/{int:application_id}/approve",
     auth=write_auth,
-    response={200: OrganisationDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={
+        200: OrganisationDetailOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        422: ErrorOut,
+    },
     summary="Approve an application: the organisation becomes a member",
 )
 def approve_application(request: HttpRequest, application_id: int, payload: ApproveIn):
@@ -428,5 +455,3 @@ def approve_application(request: HttpRequest, application_id: int, payload: Appr
 @router.get("/regions", response=list[RegionOut], summary="Regions")
 def list_regions(request: HttpRequest):
     return Region.objects.all()
-
-

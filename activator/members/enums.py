@@ -42,8 +42,9 @@ class ApplicationStatus(models.TextChoices):
 
 class GovernanceRoleKind(models.TextChoices):
     PRESIDENT_CITY = "president_city", _("President city")
-    EXECUTIVE_VICE_PRESIDENT_CITY = "executive_vice_president_city", _(
-        "Executive vice president city"
+    EXECUTIVE_VICE_PRESIDENT_CITY = (
+        "executive_vice_president_city",
+        _("Executive vice president city"),
     )
     VICE_PRESIDENT_CITY = "vice_president_city", _("Vice president city")
     EXCOM_MEMBER = "excom_member", _("Executive Committee member")

@@ -18,11 +18,14 @@ SORTS = {
 }
 PARTNER = "partner"
 
+
 class OrganisationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     type = django_filters.MultipleChoiceFilter(label=_("Type"), choices=OrganisationType.choices)
     region = django_filters.MultipleChoiceFilter(label=_("Region"), method="filter_region")
-    country = django_filters.MultipleChoiceFilter(label=_("Country"), choices=[], method="filter_country")
+    country = django_filters.MultipleChoiceFilter(
+        label=_("Country"), choices=[], method="filter_country"
+    )
     status = django_filters.MultipleChoiceFilter(
         label=_("Membership status"),
         choices=[*MembershipStatus.choices, (PARTNER, _("Partner"))],

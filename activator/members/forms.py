@@ -95,15 +95,23 @@ class ApproveForm(forms.Form):
 
 class DeclineForm(forms.Form):
     note = forms.CharField(
-        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), help_text=_("Sent to the applicant.")
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Sent to the applicant."),
     )
 
 
 class RenewForm(forms.Form):
     year = forms.IntegerField(label=_("Year paid"), min_value=2000, max_value=2100)
-    fee_tier = forms.ModelChoiceField(label=_("Fee tier"), queryset=FeeTier.objects.all(), required=False)
+    fee_tier = forms.ModelChoiceField(
+        label=_("Fee tier"), queryset=FeeTier.objects.all(), required=False
+    )
     amount = forms.DecimalField(
-        label=_("Amount received"), required=False, min_value=0, max_digits=12, decimal_places=2,
+        label=_("Amount received"),
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
         help_text=_("Leave empty to record the tier's annual fee."),
     )
     note = forms.CharField(label=_("Note"), required=False)
@@ -118,7 +126,9 @@ class UpgradeForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    date = forms.DateField(label=_("Withdrawal date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=_("Withdrawal date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     note = forms.CharField(label=_("Reason"), required=False)
 
     def __init__(self, *args, **kwargs):

@@ -56,15 +56,16 @@ class Organisation(models.Model):
         "core.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
     )
     city = models.CharField(
-        _("city"), max_length=200, blank=True, help_text=_("Where a company or institution is based.")
+        _("city"),
+        max_length=200,
+        blank=True,
+        help_text=_("Where a company or institution is based."),
     )
     population = models.PositiveBigIntegerField(
         _("population"), null=True, blank=True, help_text=_("For a city, where known.")
     )
     website = models.URLField(_("website"), blank=True)
-    logo = models.ImageField(
-        _("logo"), upload_to="logos/", blank=True, validators=[validate_logo]
-    )
+    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True, validators=[validate_logo])
     email = models.EmailField(_("contact e-mail"), blank=True)
     phone = models.CharField(_("contact phone"), max_length=50, blank=True)
     address = models.TextField(_("address"), blank=True)
@@ -96,14 +97,14 @@ class Organisation(models.Model):
         self.search_text = self.build_search_text()
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self) -> str:
+        return reverse("members:detail", args=[self.slug])
+
     def build_search_text(self, aliases: list[str] | None = None) -> str:
         if aliases is None:
             aliases = list(self.aliases.values_list("name", flat=True)) if self.pk else []
         parts = [self.name, self.city, str(self.country.name) if self.country else "", *aliases]
         return normalize(" | ".join(p for p in parts if p))
-
-    def get_absolute_url(self) -> str:
-        return reverse("members:detail", args=[self.slug])
 
     @property
     def regional_office(self) -> "RegionalOffice | None":

@@ -403,7 +403,9 @@ class OrganisationResource(resources.ModelResource):
     @staticmethod
     def _values(instance: Organisation) -> dict[str, Any]:
         values = {}
-        for column in IMPORT_COLUMNS[1:]:
+        for column in IMPORT_COLUMNS:
+            if column == "id":
+                continue
             value = getattr(instance, "region_id" if column == "region" else column)
             if column == "country":
                 value = value.code if value else ""

@@ -37,8 +37,6 @@ rules.add_perm("members.view_audit_trail", is_secretariat)
 rules.add_perm("members.import_organisations", is_secretariat)
 rules.add_perm("members.export_organisations", is_network_staff)
 rules.add_perm("members.list_applications", is_network_staff)
-rules.add_perm(
-    "members.review_application", is_secretariat | is_regional_staff_for_application
-)
+rules.add_perm("members.review_application", is_secretariat | is_regional_staff_for_application)
 rules.add_perm("members.manage_governance", is_secretariat)
 rules.add_perm("members.invite_person", is_secretariat | is_regional_staff_for)

@@ -8,8 +8,8 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 from django_countries import countries
 
-from activator.core.audit import audit_for
 from activator.accounts.predicates import served_region_ids
+from activator.core.audit import audit_for
 from activator.core.models import AuditEntry, CountryRegion, Region
 from activator.members.enums import MembershipStatus, OrganisationType
 from activator.members.filters import OrganisationFilter
@@ -52,9 +52,7 @@ def organisation_profile(slug: str) -> Organisation:
 
 
 def membership_history(organisation: Organisation) -> QuerySet[MembershipEvent]:
-    return organisation.membership_events.select_related("fee_tier", "actor").order_by(
-        "date", "id"
-    )
+    return organisation.membership_events.select_related("fee_tier", "actor").order_by("date", "id")
 
 
 def organisation_audit(organisation: Organisation) -> QuerySet[AuditEntry]:
@@ -69,9 +67,9 @@ def applications_visible_to(user: Any) -> QuerySet[MembershipApplication]:
     applications = MembershipApplication.objects.select_related("organisation", "decided_by")
     if user.is_secretariat:
         return applications.order_by("-submitted_at")
-    countries_served = CountryRegion.objects.filter(
-        region_id__in=served_region_ids(user)
-    ).values("country")
+    countries_served = CountryRegion.objects.filter(region_id__in=served_region_ids(user)).values(
+        "country"
+    )
     return applications.filter(country__in=countries_served).order_by("-submitted_at")
 
 
@@ -79,9 +77,9 @@ def member_counts(today: datetime.date | None = None) -> dict[str, Any]:
     """Members by status, type, region and country, in four small queries."""
     members = organisations_with_status(today).filter(membership__isnull=False).order_by()
     by_status = dict(
-        members.values_list("membership_status").annotate(n=Count("id")).values_list(
-            "membership_status", "n"
-        )
+        members.values_list("membership_status")
+        .annotate(n=Count("id"))
+        .values_list("membership_status", "n")
     )
     by_type = dict(members.values_list("type").annotate(n=Count("id")).values_list("type", "n"))
     by_region = dict(

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from activator.core.audit import audit_record, diff, snapshot
 from activator.core.models import Region
-from activator.core.taxonomy import region_for_country
 from activator.core.tasks import send_email
+from activator.core.taxonomy import region_for_country
 from activator.members.enums import (
     ApplicationStatus,
     GovernanceRoleKind,
@@ -217,8 +217,6 @@ def application_decline(
         context={"application": application},
     )
     return application
-
-
 
 
 def _event(
@@ -422,4 +420,3 @@ def governance_role_end(*, actor: Any, seat: GovernanceRole, end_year: int) -> G
         changes={"governance_role": [f"{seat.get_role_display()} {before}", seat.term]},
     )
     return seat
-

@@ -64,7 +64,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     if user.has_perm("members.view_audit", organisation):
         context["audit"] = selectors.organisation_audit(organisation)
     if context["can_manage"]:
-        context.update(renew_form=RenewForm(), upgrade_form=UpgradeForm(), withdraw_form=WithdrawForm())
+        context.update(
+            renew_form=RenewForm(), upgrade_form=UpgradeForm(), withdraw_form=WithdrawForm()
+        )
     if context["can_invite"]:
         context["invite_form"] = InviteForm()
     if context["can_govern"]:
@@ -265,8 +267,9 @@ def application_review(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(MembershipApplication, pk=pk)
     authorize(request.user, "members.review_application", application)
     decision = request.POST.get("decision")
-    approve_form = ApproveForm(request.POST if decision == "approve" else None,
-                               initial={"category": application.category})
+    approve_form = ApproveForm(
+        request.POST if decision == "approve" else None, initial={"category": application.category}
+    )
     decline_form = DeclineForm(request.POST if decision == "decline" else None)
     if request.method == "POST":
         form = approve_form if decision == "approve" else decline_form

@@ -40,8 +40,7 @@ class ImportUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
-        if extension not in importing.FILE_FORMATS:
+        if _file_format(upload.name) not in importing.FILE_FORMATS:
             raise ValidationError(_("Upload a .csv or .xlsx file."), code="format")
         if upload.size > settings.IMPORT_MAX_BYTES:
             raise ValidationError(
@@ -49,8 +48,11 @@ class ImportUploadForm(forms.Form):
                 code="too_large",
                 params={"size": filesizeformat(settings.IMPORT_MAX_BYTES)},
             )
-        upload.file_format = extension
         return upload
+
+
+def _file_format(filename: str) -> str:
+    return filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
 
 
 class ImportConfirmForm(forms.Form):
@@ -108,7 +110,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        file_format = upload.file_format
+        file_format = _file_format(upload.name)
         file_bytes = upload.read()
         try:
             preview = importing.organisations_import_preview(
@@ -166,12 +168,10 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         # The records changed since the file was checked: show what is wrong now.
         default_storage.delete(name)
-        messages.error(request, _("Nothing was imported: the file no longer passes the checks."))
         return render(
             request,
             "members/import_preview.html",
             {"failure": error.messages, "upload_form": ImportUploadForm()},
-            status=400,
         )
     default_storage.delete(name)
     messages.success(

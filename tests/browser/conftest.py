@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 from django.test.utils import override_settings
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
+from pytest_django.live_server_helper import LiveServer
 
 from tests.factories import PASSWORD
 
@@ -54,20 +55,30 @@ def browser_type_launch_args():
     }
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _plain_http_live_server():
-    """The live server speaks plain HTTP, so production's HTTPS redirect and secure cookies are off.
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, without production's redirect to HTTPS.
 
-    Session-scoped and autouse so it applies before `live_server` starts: SecurityMiddleware reads
-    SECURE_SSL_REDIRECT once, when the server thread builds its handler.
+    The server speaks plain HTTP. SecurityMiddleware reads SECURE_SSL_REDIRECT once, when the
+    server thread builds its handler, so the override is needed only while the server starts
+    and does not leak into other tests.
     """
-    with override_settings(
-        SECURE_SSL_REDIRECT=False,
-        SECURE_HSTS_SECONDS=0,
-        SESSION_COOKIE_SECURE=False,
-        CSRF_COOKIE_SECURE=False,
-    ):
-        yield
+    addr = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    with override_settings(SECURE_SSL_REDIRECT=False):
+        server = LiveServer(addr)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _plain_http_cookies(settings):
+    """Session and CSRF cookies must reach the plain-HTTP live server."""
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
 
 
 @pytest.fixture(scope="session")
@@ -76,9 +87,15 @@ def browser_context_args(browser_context_args, live_server):
 
 
 @pytest.fixture
-def page(page: Page) -> Page:
-    page.set_default_timeout(TIMEOUT_MS)
-    return page
+def new_context(new_context):
+    """pytest-playwright's `new_context` (behind `context` and `page` too), with short timeouts."""
+
+    def _new_context(**kwargs) -> BrowserContext:
+        context = new_context(**kwargs)
+        context.set_default_timeout(TIMEOUT_MS)
+        return context
+
+    return _new_context
 
 
 @pytest.fixture
@@ -88,7 +105,7 @@ def log_in():
     def _log_in(page: Page, email: str, password: str = PASSWORD) -> None:
         page.goto("/accounts/login/")
         page.get_by_label("E-mail address").fill(email)
-        page.get_by_label("Password", exact=True).fill(password)
+        page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Log in").click()
         expect(page.get_by_role("button", name="Log out")).to_be_visible()
 

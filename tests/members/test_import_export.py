@@ -3,9 +3,12 @@
 import csv
 import datetime
 import io
+import os
+import time
 
 import openpyxl
 import pytest
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -15,7 +18,7 @@ from activator.core.models import AuditEntry
 from activator.members import importing
 from activator.members.importing import RowError
 from activator.members.models import Organisation
-from tests.factories import MembershipFactory, OrganisationFactory
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 HEADER = "name,type,country,region,city,population,website,email,phone,is_partner,partner_since"
 EXPORT_HEADERS = [
@@ -344,13 +347,16 @@ def test_the_import_service_refuses_the_whole_file_when_one_row_is_invalid(staff
     ],
 )
 def test_each_bad_value_is_an_error_on_its_row_and_column(regions, row, field, message):
-    expected = message or {
-        "type": "Unknown type “village”: use one of local_government, corporation, "
-        "institution, other.",
-        "region": "Unknown region “Atlantis”: use one of Africa, Asia-Pacific.",
-        "website": "Enter a valid URL.",
-        "email": "Enter a valid email address.",
-    }[field]
+    expected = (
+        message
+        or {
+            "type": "Unknown type “village”: use one of local_government, corporation, "
+            "institution, other.",
+            "region": "Unknown region “Atlantis”: use one of Africa, Asia-Pacific.",
+            "website": "Enter a valid URL.",
+            "email": "Enter a valid email address.",
+        }[field]
+    )
     file = csv_file(VALID_ROWS[0], row)
 
     preview = importing.organisations_import_preview(file_bytes=_bytes(file), file_format="csv")
@@ -416,8 +422,6 @@ def test_confirm_with_a_tampered_file_name_is_refused_and_saves_nothing(
 
 
 def test_confirm_by_another_person_is_refused(client, staff, regions, tmp_path):
-    from tests.factories import UserFactory
-
     client.force_login(staff)
     token = upload(client, csv_file(*VALID_ROWS)).context["confirm_form"].initial["upload"]
     colleague = UserFactory(email="colleague@example.org", platform_role=staff.platform_role)
@@ -442,6 +446,81 @@ def test_confirming_twice_imports_once(client, staff, regions):
         "That file has already been imported or has expired; upload it again."
     )
     assert Organisation.objects.count() == 3
+
+
+def test_a_check_older_than_an_hour_must_be_uploaded_again(
+    client, staff, regions, tmp_path, monkeypatch
+):
+    two_hours_ago = int(time.time()) - 2 * 60 * 60
+    monkeypatch.setattr(
+        signing.TimestampSigner, "timestamp", lambda self: signing.b62_encode(two_hours_ago)
+    )
+    client.force_login(staff)
+    token = upload(client, csv_file(*VALID_ROWS)).context["confirm_form"].initial["upload"]
+    monkeypatch.undo()
+
+    response = confirm(client, token)
+
+    assert response.url == reverse("members:import")
+    assert message_texts(response) == ["That check has expired; upload the file again."]
+    assert Organisation.objects.count() == 0
+
+
+def test_rows_that_no_longer_pass_at_confirmation_import_nothing(
+    client, staff, regions, other_city, tmp_path
+):
+    client.force_login(staff)
+    file = csv_file(
+        ",Busan,local_government,KR,asia-pacific,,,,,,,",
+        f"{other_city.pk},Abuja,local_government,NG,africa,,,,,,,",
+        header="id," + HEADER,
+    )
+    token = upload(client, file).context["confirm_form"].initial["upload"]
+    other_city_pk = other_city.pk
+    other_city.delete()
+
+    response = confirm(client, token)
+
+    assert response.status_code == 200
+    assert response.context["failure"] == [
+        f"Row 3, id: No organisation has id {other_city_pk}; leave id empty to add one."
+    ]
+    assert "Nothing was imported" in response.content.decode()
+    assert Organisation.objects.count() == 0
+    assert stored_uploads(tmp_path) == []
+
+
+def test_semicolon_separated_csv_with_spreadsheet_headers_is_read(regions):
+    text = (
+        "Name;Type;Country;Region;E-mail;Notes\n"
+        "Busan;Local government;South Korea;Asia-Pacific;a@b.org;x\n"
+    )
+
+    preview = importing.organisations_import_preview(
+        file_bytes=text.encode("utf-8-sig"), file_format="csv"
+    )
+
+    assert [(r.row, r.outcome, r.name, r.country) for r in preview.rows] == [
+        (2, "new", "Busan", "South Korea")
+    ]
+    assert preview.ignored_columns == ["Notes"]
+    assert preview.errors == []
+
+
+def test_checked_files_nobody_confirmed_are_cleared_away(client, staff, regions, tmp_path):
+    folder = tmp_path / "imports"
+    folder.mkdir()
+    abandoned = folder / ("a" * 32 + ".csv")
+    abandoned.write_bytes(b"name,type,country,region\n")
+    three_hours_ago = time.time() - 3 * 60 * 60
+    os.utime(abandoned, (three_hours_ago, three_hours_ago))
+    recent = folder / ("b" * 32 + ".csv")
+    recent.write_bytes(b"name,type,country,region\n")
+    client.force_login(staff)
+
+    token = upload(client, csv_file(*VALID_ROWS)).context["confirm_form"].initial["upload"]
+
+    assert stored_uploads(tmp_path) == sorted([recent.name, token.split(":")[0].split("/")[1]])
 
 
 # Files that cannot be read.
@@ -473,7 +552,11 @@ def test_a_missing_required_column_is_explained(client, staff, regions):
             "The file is not UTF-8 text. In your spreadsheet program, save it as “CSV UTF-8”, "
             "or upload an Excel (.xlsx) file.",
         ),
-        ("broken.xlsx", b"not a workbook", "The file could not be read as an Excel workbook (.xlsx)."),
+        (
+            "broken.xlsx",
+            b"not a workbook",
+            "The file could not be read as an Excel workbook (.xlsx).",
+        ),
         (
             "header-only.csv",
             b"name,type,country,region\n",

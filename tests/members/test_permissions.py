@@ -44,7 +44,9 @@ def user_for(request, persona):
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("permission", sorted(ON_OWN_CITY))
-def test_permission_on_a_city_in_the_officers_region(request, city, other_city, representative, persona, permission):
+def test_permission_on_a_city_in_the_officers_region(
+    request, city, other_city, representative, persona, permission
+):
     user = user_for(request, persona)
     assert user.has_perm(permission, city) is (persona in ON_OWN_CITY[permission])
     assert user.has_perm(permission, other_city) is (persona in ON_OTHER_CITY[permission])
@@ -58,11 +60,15 @@ def test_permission_without_an_object(request, city, representative, persona, pe
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_review_application_follows_the_applicants_region(request, asia, africa, representative, persona):
+def test_review_application_follows_the_applicants_region(
+    request, asia, africa, representative, persona
+):
     user = user_for(request, persona)
     korean = ApplicationFactory(country="KR")
     nigerian = ApplicationFactory(country="NG")
-    assert user.has_perm("members.review_application", korean) is (persona in {"regional_officer", "staff"})
+    assert user.has_perm("members.review_application", korean) is (
+        persona in {"regional_officer", "staff"}
+    )
     assert user.has_perm("members.review_application", nigerian) is (persona == "staff")
 
 

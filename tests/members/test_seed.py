@@ -5,7 +5,7 @@ from collections import Counter
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Max, Q
 
@@ -268,7 +268,17 @@ def test_regional_offices_serve_their_regions(seeded):
     assert Organisation.objects.get(name="Abuja").regional_office == africa
 
 
-def test_command_loads_demo_people_and_keeps_changed_passwords(seeded, fast_passwords, monkeypatch):
+def test_command_refuses_demo_people_outside_debug(seeded, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("load_demo_data", "--with-demo-users", stdout=StringIO())
+    assert not User.objects.exists()
+
+
+def test_command_loads_demo_people_and_keeps_changed_passwords(
+    seeded, fast_passwords, monkeypatch, settings
+):
+    settings.DEBUG = True
     monkeypatch.setenv("DEMO_PASSWORD", "first-demo-password")
     out = StringIO()
     call_command("load_demo_data", "--with-demo-users", "--today", TODAY.isoformat(), stdout=out)

@@ -43,8 +43,11 @@ def test_application_submit_saves_and_confirms_by_email(asia, django_capture_on_
 def test_application_submit_rejects_bad_input_and_saves_nothing(asia):
     with pytest.raises(ValidationError) as error:
         services.application_submit(
-            organisation_name="X", type="local_government", country="ZZ",
-            contact_name="A", contact_email="not-an-email",
+            organisation_name="X",
+            type="local_government",
+            country="ZZ",
+            contact_name="A",
+            contact_email="not-an-email",
         )
     assert set(error.value.message_dict) == {"country", "contact_email"}
     assert mail.outbox == []
@@ -65,9 +68,14 @@ def test_application_approve_makes_a_new_member_with_both_steps(
     assert kinds(organisation) == [MembershipEventKind.APPLIED, MembershipEventKind.APPROVED]
     application.refresh_from_db()
     assert (application.status, application.organisation, application.decided_by) == (
-        ApplicationStatus.APPROVED, organisation, staff,
+        ApplicationStatus.APPROVED,
+        organisation,
+        staff,
     )
-    assert [e.action for e in audit_for(organisation)] == ["membership.approved", "organisation.created"]
+    assert [e.action for e in audit_for(organisation)] == [
+        "membership.approved",
+        "organisation.created",
+    ]
     assert mail.outbox[-1].to == [application.contact_email]
 
 
@@ -93,14 +101,15 @@ def test_application_decline_needs_a_reason(asia, staff):
 
 def test_renew_extends_to_year_end_and_records_the_fee(city, staff):
     tier = FeeTierFactory(name="Large city", annual_fee=Decimal("5000"))
-    services.membership_renew(
-        actor=staff, organisation=city, year=2027, fee_tier=tier, date=TODAY
-    )
+    services.membership_renew(actor=staff, organisation=city, year=2027, fee_tier=tier, date=TODAY)
     membership = Membership.objects.get(organisation=city)
     assert membership.paid_through == datetime.date(2027, 12, 31)
     event = MembershipEvent.objects.get(organisation=city, kind="renewed")
     assert (event.amount, event.currency, event.fee_tier, event.actor) == (
-        Decimal("5000.00"), "USD", tier, staff,
+        Decimal("5000.00"),
+        "USD",
+        tier,
+        staff,
     )
     assert audit_for(city).first().changes["paid_through"] == ["2026-12-31", "2027-12-31"]
 
@@ -114,7 +123,9 @@ def test_renew_refuses_a_year_already_paid_and_changes_nothing(city, staff):
 
 
 def test_renew_lifts_an_expired_membership_back_to_current(asia, staff):
-    city = MembershipFactory(organisation__region=asia, paid_through=datetime.date(2024, 12, 31)).organisation
+    city = MembershipFactory(
+        organisation__region=asia, paid_through=datetime.date(2024, 12, 31)
+    ).organisation
     assert city.membership.status(TODAY) == MembershipStatus.EXPIRED
     services.membership_renew(actor=staff, organisation=city, year=2026, date=TODAY)
     city.membership.refresh_from_db()
@@ -139,7 +150,9 @@ def test_withdraw_cancels_and_blocks_renewal(city, staff):
 
 
 def test_lapses_are_recorded_once_per_unpaid_period(asia):
-    lapsed = MembershipFactory(organisation__region=asia, paid_through=datetime.date(2025, 12, 31)).organisation
+    lapsed = MembershipFactory(
+        organisation__region=asia, paid_through=datetime.date(2025, 12, 31)
+    ).organisation
     MembershipFactory(organisation__region=asia)  # paid: no lapse
     assert services.memberships_record_lapses(today=TODAY) == 1
     assert services.memberships_record_lapses(today=TODAY) == 0

@@ -39,8 +39,18 @@ def test_status_paid_grace_expired_boundaries(today, expected):
 def test_status_new_for_365_days_after_joining():
     joined = datetime.date(2026, 1, 10)
     assert status_on(datetime.date(2026, 1, 10), joined_on=joined) == S.NEW
-    assert status_on(datetime.date(2027, 1, 9), joined_on=joined, paid_through=datetime.date(2027, 12, 31)) == S.NEW
-    assert status_on(datetime.date(2027, 1, 10), joined_on=joined, paid_through=datetime.date(2027, 12, 31)) == S.CURRENT
+    assert (
+        status_on(
+            datetime.date(2027, 1, 9), joined_on=joined, paid_through=datetime.date(2027, 12, 31)
+        )
+        == S.NEW
+    )
+    assert (
+        status_on(
+            datetime.date(2027, 1, 10), joined_on=joined, paid_through=datetime.date(2027, 12, 31)
+        )
+        == S.CURRENT
+    )
 
 
 def test_status_new_member_who_does_not_pay_is_in_grace_not_new():

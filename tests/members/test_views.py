@@ -29,10 +29,12 @@ def test_directory_filters_combine_and_accept_region_names(client, city, other_c
     OrganisationFactory(name="Samsung SDS", type="corporation", region=asia)
     url = reverse("members:directory")
     assert names(client.get(url, {"region": "Africa"})) == ["Abuja"]
-    assert names(client.get(url, {"region": "asia-pacific", "type": "local_government"})) == ["Seoul"]
-    assert names(client.get(url, {"region": ["africa", "asia-pacific"], "type": "corporation"})) == [
-        "Samsung SDS"
+    assert names(client.get(url, {"region": "asia-pacific", "type": "local_government"})) == [
+        "Seoul"
     ]
+    assert names(
+        client.get(url, {"region": ["africa", "asia-pacific"], "type": "corporation"})
+    ) == ["Samsung SDS"]
     assert names(client.get(url, {"country": "ng"})) == ["Abuja"]
 
 
@@ -172,7 +174,9 @@ def test_review_page_sends_anonymous_visitors_to_login(client, asia):
     assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))
 
 
-def test_regional_officer_sees_only_their_regions_applications(client, asia, africa, regional_officer):
+def test_regional_officer_sees_only_their_regions_applications(
+    client, asia, africa, regional_officer
+):
     ApplicationFactory(organisation_name="Korean City", country="KR")
     ApplicationFactory(organisation_name="Nigerian City", country="NG")
     client.force_login(regional_officer)
@@ -219,7 +223,13 @@ def test_logo_upload_rejects_non_images(client, city, staff):
     fake = SimpleUploadedFile("logo.png", b"<script>alert(1)</script>", content_type="image/png")
     response = client.post(
         reverse("members:edit", args=[city.slug]),
-        {"name": "Seoul", "type": "local_government", "country": "KR", "region": city.region_id, "logo": fake},
+        {
+            "name": "Seoul",
+            "type": "local_government",
+            "country": "KR",
+            "region": city.region_id,
+            "logo": fake,
+        },
     )
     assert response.status_code == 200
     assert "logo" in response.context["form"].errors

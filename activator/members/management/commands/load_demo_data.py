@@ -2,7 +2,8 @@
 
 import datetime
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from activator.members.seed import DEMO_PEOPLE, KINDS, configured_demo_password, load_seed
 
@@ -47,6 +48,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         verbose = options["verbosity"] >= 1
         with_people = options["with_demo_users"]
+        if with_people and not settings.DEBUG:
+            # Demo accounts have a published password: never on a production site.
+            raise CommandError("--with-demo-users is refused unless DEBUG=1.")
         counts = load_seed(
             today=options["today"],
             renew_demo=not options["no_renew"],
