@@ -53,14 +53,6 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 
-@pytest.fixture(autouse=True)
-def _https(client):
-    """Requests arrive over HTTPS through the proxy, as in production (plain HTTP is redirected)."""
-    client.defaults.update(
-        {"wsgi.url_scheme": "https", "SERVER_PORT": "443", "HTTP_X_FORWARDED_PROTO": "https"}
-    )
-
-
 @pytest.fixture
 def regions(asia, africa):
     return {"asia": asia, "africa": africa}
