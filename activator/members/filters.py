@@ -1,6 +1,7 @@
 """The member directory's filters: one definition for the page, the API and the export."""
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -8,6 +9,7 @@ from django_countries import countries
 from activator.core.models import Region
 from activator.core.search import normalize
 from activator.members.enums import MembershipStatus, OrganisationType
+from activator.members.models import Organisation
 
 SORTS = {
     "name": ("name", _("Name (A–Z)")),
@@ -19,17 +21,34 @@ SORTS = {
 PARTNER = "partner"
 
 
+class OneOfManySelect(forms.Select):
+    """A drop-down for a filter that takes several values: the page picks one at a time,
+    while the API and shared URLs may still name several (?country=KR&country=JP)."""
+
+    def value_from_datadict(self, data, files, name):
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        return [v for v in values if v]
+
+    def format_value(self, value):
+        return [str(v) for v in (value or [])][:1] or [""]
+
+
 class OrganisationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
-    type = django_filters.MultipleChoiceFilter(label=_("Type"), choices=OrganisationType.choices)
-    region = django_filters.MultipleChoiceFilter(label=_("Region"), method="filter_region")
+    type = django_filters.MultipleChoiceFilter(
+        label=_("Type"), choices=OrganisationType.choices, widget=forms.CheckboxSelectMultiple
+    )
+    region = django_filters.MultipleChoiceFilter(
+        label=_("Region"), method="filter_region", widget=forms.CheckboxSelectMultiple
+    )
     country = django_filters.MultipleChoiceFilter(
-        label=_("Country"), choices=[], method="filter_country"
+        label=_("Country"), choices=[], method="filter_country", widget=OneOfManySelect
     )
     status = django_filters.MultipleChoiceFilter(
         label=_("Membership status"),
         choices=[*MembershipStatus.choices, (PARTNER, _("Partner"))],
         method="filter_status",
+        widget=forms.CheckboxSelectMultiple,
     )
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"),
@@ -53,12 +72,28 @@ class OrganisationFilter(django_filters.FilterSet):
         if self.data is not None:
             self.data = self._normalised(self.data)
 
+    @property
+    def form(self):
+        """The page offers only countries that have organisations; any ISO code stays valid."""
+        form = super().form
+        widget = form.fields["country"].widget
+        if not getattr(widget, "narrowed", False):
+            widget.choices = [("", _("All countries")), *self._countries_in_use()]
+            widget.narrowed = True
+        return form
+
+    @staticmethod
+    def _countries_in_use() -> list[tuple[str, str]]:
+        """Only countries that have organisations are offered, sorted by their translated name."""
+        codes = Organisation.objects.order_by().values_list("country", flat=True).distinct()
+        return sorted(((c, countries.name(c)) for c in codes if c), key=lambda item: item[1])
+
     def _normalised(self, data):
         """Region names and lower-case country codes are accepted as well as the canonical forms."""
         data = data.copy()
         if hasattr(data, "getlist"):
             regions = data.getlist("region")
-            countries_ = data.getlist("country")
+            countries_ = [c for c in data.getlist("country") if c]
             data.setlist("region", [self._region_lookup.get(r.lower(), r) for r in regions])
             data.setlist("country", [c.upper() for c in countries_])
         return data

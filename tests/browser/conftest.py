@@ -1,16 +1,15 @@
 """Browser tests: Debian's Chromium driven by Playwright against pytest-django's live server.
 
 Browsers are not downloaded by Playwright here; the tests use the system Chromium. Without it
-they are skipped, unless REQUIRE_BROWSER=1 (as in CI), where a missing browser is a failure.
+they are skipped, unless REQUIRE_BROWSER=1 (as in CI): then a missing browser fails the run, each
+test reported as an error at setup with the reason.
 """
 
 import os
 from pathlib import Path
 
 import pytest
-from django.test.utils import override_settings
 from playwright.sync_api import BrowserContext, Page, expect
-from pytest_django.live_server_helper import LiveServer
 
 from tests.factories import PASSWORD
 
@@ -53,32 +52,6 @@ def browser_type_launch_args():
             "--disable-sync",
         ],
     }
-
-
-@pytest.fixture(scope="session")
-def live_server(request):
-    """pytest-django's live server, without production's redirect to HTTPS.
-
-    The server speaks plain HTTP. SecurityMiddleware reads SECURE_SSL_REDIRECT once, when the
-    server thread builds its handler, so the override is needed only while the server starts
-    and does not leak into other tests.
-    """
-    addr = (
-        request.config.getvalue("liveserver")
-        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
-        or "localhost"
-    )
-    with override_settings(SECURE_SSL_REDIRECT=False):
-        server = LiveServer(addr)
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def _plain_http_cookies(settings):
-    """Session and CSRF cookies must reach the plain-HTTP live server."""
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
 
 
 @pytest.fixture(scope="session")

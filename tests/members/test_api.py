@@ -258,3 +258,9 @@ def test_applications_list_is_scoped_for_regional_staff(client, asia, africa, re
     ApplicationFactory(organisation_name="Nigerian", country="NG")
     body = client.get("/api/v1/membership-applications", **bearer(regional_officer)).json()
     assert [i["organisation_name"] for i in body["items"]] == ["Korean"]
+
+
+def test_list_country_without_members_is_an_empty_answer_not_an_error(client, city):
+    body = client.get(URL, {"country": "FR"}).json()
+    assert (body["count"], body["items"]) == (0, [])
+    assert client.get(URL, {"country": ["KR", "FR"]}).json()["count"] == 1
