@@ -1,5 +1,7 @@
 """The JSON API at /api/v1/: every module adds its router here."""
 
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 
 from activator.core.api import register_error_handlers
@@ -17,3 +19,9 @@ api = NinjaAPI(
 )
 register_error_handlers(api)
 api.add_router("/", members_router)
+
+
+@csrf_exempt  # it changes nothing, and an unsafe method must also get the JSON 404
+def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    """Any other address under /api/ answers in JSON too, not with the HTML 404 page."""
+    return JsonResponse({"detail": "Not Found"}, status=404)

@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from activator.api import api
+from activator.api import api, api_not_found
 
 urlpatterns = [
     path("", include("activator.core.urls")),
@@ -11,6 +11,7 @@ urlpatterns = [
     path("members/", include("activator.members.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:

@@ -64,23 +64,45 @@ sys.path.insert(0, str(ROOT))
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--organisations", type=int, default=10_000, metavar="N",
-                        help="organisations in the database (default 10000)")
-    parser.add_argument("--requests", type=int, default=200, metavar="N",
-                        help="timed requests per URL (default 200)")
-    parser.add_argument("--warmup", type=int, default=20, metavar="N",
-                        help="untimed requests per URL first (default 20)")
+    parser.add_argument(
+        "--organisations",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="organisations in the database (default 10000)",
+    )
+    parser.add_argument(
+        "--requests",
+        type=int,
+        default=200,
+        metavar="N",
+        help="timed requests per URL (default 200)",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=20,
+        metavar="N",
+        help="untimed requests per URL first (default 20)",
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
-    parser.add_argument("--budget", type=float, default=120, metavar="SECONDS",
-                        help="stop timing after this long and report what was measured "
-                        "(default 120)")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=120,
+        metavar="SECONDS",
+        help="stop timing after this long and report what was measured (default 120)",
+    )
     parser.add_argument("--seed", type=int, default=20191231, help="random seed for the data")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the temporary directory (database, gunicorn log) and print it")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the temporary directory (database, gunicorn log) and print it",
+    )
     args = parser.parse_args()
     if args.organisations < 1 or args.requests < 1 or args.warmup < 0 or args.workers < 1:
         parser.error("sizes must be positive")
-    return args  # noqa: RET504
+    return args
 
 
 def say(message: str) -> None:
@@ -125,10 +147,10 @@ def setup_django(env: dict[str, str]) -> None:
 def build_database(organisations: int, seed: int) -> dict[str, object]:
     """Migrate, load the seed, count queries at 100 organisations, then generate up to the size."""
     from django.core.management import call_command
+    from generate import generate_organisations, progress_bar
 
     from activator.members.models import Organisation
     from activator.members.seed import load_seed
-    from generate import generate_organisations, progress_bar
 
     started = time.perf_counter()
     say("Migrating a fresh database …")
@@ -142,8 +164,10 @@ def build_database(organisations: int, seed: int) -> dict[str, object]:
     tally = generate_organisations(
         organisations, seed=seed, progress=progress_bar("Organisations", sys.stderr)
     )
-    with contextlib.closing(_raw_connection()) as db:
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return {
         "seeded": seeded,
         "tally": tally,
@@ -153,22 +177,13 @@ def build_database(organisations: int, seed: int) -> dict[str, object]:
     }
 
 
-def _raw_connection():
-    from django.db import connection
-
-    connection.ensure_connection()
-    return connection.connection.cursor()
-
-
 def database_summary() -> dict[str, int]:
-    from django.db.models import Q
-
     from activator.members.models import Membership, Organisation
 
     return {
         "organisations": Organisation.objects.count(),
         "memberships": Membership.objects.count(),
-        "partners": Organisation.objects.filter(Q(is_partner=True)).count(),
+        "partners": Organisation.objects.filter(is_partner=True).count(),
     }
 
 
@@ -218,7 +233,7 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def gunicorn(env: dict[str, str], tmp: Path, workers: int) -> Iterator[int]:
-    """gunicorn serving the project on a free port of 127.0.0.1; stopped on leaving, whatever happens."""
+    """gunicorn serving the project on a free port of 127.0.0.1, stopped however the block ends."""
     port = free_port()
     log_path = tmp / "gunicorn.log"
     command = [
@@ -229,7 +244,7 @@ def gunicorn(env: dict[str, str], tmp: Path, workers: int) -> Iterator[int]:
     ]  # fmt: skip
     with log_path.open("ab") as log:
         # Its own session: a Ctrl+C in the terminal reaches this script, which stops gunicorn.
-        process = subprocess.Popen(
+        process = subprocess.Popen(  # noqa: S603 - our own fixed command line
             command,
             cwd=ROOT,
             env=env,
@@ -245,7 +260,9 @@ def gunicorn(env: dict[str, str], tmp: Path, workers: int) -> Iterator[int]:
         stop(process)
 
 
-def wait_until_up(process: subprocess.Popen, port: int, log_path: Path, timeout: float = 30) -> None:
+def wait_until_up(
+    process: subprocess.Popen, port: int, log_path: Path, timeout: float = 30
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -262,7 +279,9 @@ def wait_until_up(process: subprocess.Popen, port: int, log_path: Path, timeout:
         finally:
             conn.close()
         time.sleep(0.1)
-    raise RuntimeError(f"gunicorn did not answer {REFERENCE} in {timeout:.0f} s:\n{_tail(log_path)}")
+    raise RuntimeError(
+        f"gunicorn did not answer {REFERENCE} in {timeout:.0f} s:\n{_tail(log_path)}"
+    )
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -288,7 +307,7 @@ def _tail(path: Path, lines: int = 30) -> str:
 # --- Timing -----------------------------------------------------------------------------------
 
 
-class Client:
+class HttpClient:
     """One HTTP/1.1 client; http.client reuses the connection when the server keeps it open."""
 
     def __init__(self, port: int) -> None:
@@ -321,16 +340,14 @@ def matches(path: str, body: bytes) -> int | None:
     return int(found[1].replace(b",", b"")) if found else None
 
 
-def measure(port: int, requests: int, warmup: int, budget: float) -> tuple[dict, Client]:
+def measure(port: int, requests: int, warmup: int, budget: float) -> tuple[dict, HttpClient]:
     """Warm every URL up, then time them in interleaved rounds so drift hits all alike."""
-    client = Client(port)
+    client = HttpClient(port)
     results = {path: {"times": [], "bytes": 0, "matches": None} for _label, path in URLS}
     say(f"Warming up: {warmup} requests per URL …")
     for _label, path in URLS:
         for _ in range(warmup):
-            _elapsed, body = client.get(path)
-        results[path]["bytes"] = len(body) if warmup else 0
-        results[path]["matches"] = None if path == REFERENCE else matches(path, body) if warmup else None
+            client.get(path)
     deadline = time.monotonic() + budget
     say(f"Timing: {requests} rounds over {len(URLS)} URLs (at most {budget:.0f} s) …")
     from generate import progress_bar
@@ -394,6 +411,11 @@ def report(args, built, summary, counts, results, client, timings) -> str:
         f"One client over loopback (http.client): {args.warmup} warm-up requests per URL, then "
         f"{n_rounds} interleaved rounds; {connection_note}."
     )
+    lines.append(
+        "Load average (1 min) before and after timing: "
+        f"{timings['load'][0]:.2f} and {timings['load'][1]:.2f} on {os.cpu_count()} CPUs "
+        "(other work on the machine slows every URL; the ratios suffer less)."
+    )
     lines.append("")
 
     ref_median = statistics.median(reference) * 1000
@@ -440,8 +462,8 @@ def report(args, built, summary, counts, results, client, timings) -> str:
     )
     lines.append("")
     lines.append(
-        f"Setup {timings['build']:.1f} s (migrate, seed, generate), timing {timings['timing']:.1f} s, "
-        f"total {timings['total']:.1f} s."
+        f"Setup {timings['build']:.1f} s (migrate, seed, generate), "
+        f"timing {timings['timing']:.1f} s, total {timings['total']:.1f} s."
     )
     if slow:
         lines.append(f"Slow: {', '.join(slow)}.")
@@ -451,11 +473,17 @@ def report(args, built, summary, counts, results, client, timings) -> str:
 # --- Main -------------------------------------------------------------------------------------
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     args = parse_args()
     started = time.perf_counter()
     # A TERM (e.g. from a CI timeout) unwinds like Ctrl+C, so gunicorn and the files go too.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _interrupt)
+    # Ctrl+C too, even when started from a shell that ignores INT for background jobs.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     tmp = Path(tempfile.mkdtemp(prefix="activator-bench-"))
     try:
         env = bench_environment(tmp)
@@ -468,6 +496,7 @@ def main() -> int:
 
         connections.close_all()
         timing_started = time.perf_counter()
+        load_before = os.getloadavg()[0]
         say(f"Starting gunicorn ({args.workers} sync workers) …")
         with gunicorn(env, tmp, args.workers) as port:
             results, client = measure(port, args.requests, args.warmup, args.budget)
@@ -475,6 +504,7 @@ def main() -> int:
             "build": built["build_seconds"],
             "timing": time.perf_counter() - timing_started,
             "total": time.perf_counter() - started,
+            "load": (load_before, os.getloadavg()[0]),
         }
         text = report(args, built, summary, counts, results, client, timings)
         RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -38,7 +38,9 @@ ONSETS = [
     "b", "d", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "h", "j", "y", "w", "f",
     "ch", "sh", "kh", "br", "tr", "gr", "st", "kr", "dr", "", "",
 ]  # fmt: skip
-VOWELS = ["a", "a", "a", "e", "e", "i", "i", "o", "o", "u", "ia", "ei", "ou", "ão", "é", "ö", "ü", "ı"]
+VOWELS = ["a", "a", "a", "a", "e", "e", "e", "i", "i", "o", "o", "o", "u", "u", "ia", "ei", "ou"]
+# Now and then, so that accent-insensitive search has something to do.
+ACCENTED = ["ão", "é", "á", "í", "ö", "ü", "ş", "ñ"]
 CODAS = ["", "", "", "", "n", "n", "r", "l", "m", "s", "k", "ng", "t", "nd"]
 ENDINGS = [
     ("", 40), ("abad", 3), ("pur", 3), ("burg", 3), ("grad", 2), ("sk", 3), ("ville", 2),
@@ -71,9 +73,12 @@ def _weighted(rng: random.Random, pairs: list[tuple[str, int]]) -> str:
 
 def place_name(rng: random.Random) -> str:
     """A city-like name built from two or three syllables, with an occasional prefix or ending."""
-    syllables = rng.choices([2, 3, 4], [55, 38, 7])[0]
+    syllables = rng.choices([2, 3, 4], [60, 37, 3])[0]
     stem = "".join(
-        rng.choice(ONSETS) + rng.choice(VOWELS) + rng.choice(CODAS) for _ in range(syllables)
+        rng.choice(ONSETS)
+        + (rng.choice(ACCENTED) if rng.random() < 0.04 else rng.choice(VOWELS))
+        + rng.choice(CODAS)
+        for _ in range(syllables)
     )
     ending = _weighted(rng, ENDINGS)
     return _weighted(rng, PREFIXES) + (stem + ending).capitalize()

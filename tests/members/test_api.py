@@ -264,3 +264,9 @@ def test_list_country_without_members_is_an_empty_answer_not_an_error(client, ci
     body = client.get(URL, {"country": "FR"}).json()
     assert (body["count"], body["items"]) == (0, [])
     assert client.get(URL, {"country": ["KR", "FR"]}).json()["count"] == 1
+
+
+def test_unknown_api_address_is_a_json_404_for_any_method(client):
+    for method in ("get", "patch", "delete"):
+        response = getattr(client, method)("/api/v1/organizations/not-a-number")
+        assert (response.status_code, response.json()) == (404, {"detail": "Not Found"})
