@@ -466,7 +466,7 @@ def report(args, built, summary, counts, results, client, timings) -> str:
         f"timing {timings['timing']:.1f} s, total {timings['total']:.1f} s."
     )
     if slow:
-        lines.append(f"Slow: {', '.join(slow)}.")
+        lines.append(f"Slow: {'; '.join(slow)}.")
     return "\n".join(lines) + "\n"
 
 

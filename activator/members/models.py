@@ -187,7 +187,8 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.organisation} — {self.get_category_display() or _('member')}"
+        category = self.get_category_display() or _("member")
+        return f"{self.organisation} — {category}"
 
     def status(self, today: datetime.date | None = None) -> MembershipStatus:
         return membership_rules.membership_status(
@@ -312,7 +313,8 @@ class GovernanceRole(models.Model):
 
     @property
     def term(self) -> str:
-        prefix = "c. " if self.approximate else ""
+        # Translators: "circa", before a year the source gives only roughly.
+        prefix = _("c. ") if self.approximate else ""
         if self.end_year and self.end_year != self.start_year:
             return f"{prefix}{self.start_year}–{self.end_year}"
         return f"{prefix}{self.start_year}"

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from activator.core.models import Region
@@ -176,7 +176,11 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     default_storage.delete(name)
     messages.success(
         request,
-        _("%(created)s organisations created, %(updated)s updated.")
+        ngettext(
+            "%(created)s organisation created, %(updated)s updated.",
+            "%(created)s organisations created, %(updated)s updated.",
+            summary.created,
+        )
         % {"created": summary.created, "updated": summary.updated},
     )
     return redirect("members:directory")

@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
-from django.utils.dateformat import format as format_date
+from django.utils.formats import date_format
 from playwright.sync_api import expect
 
 from activator.members.enums import MembershipEventKind
@@ -61,10 +61,10 @@ def test_join_approve_appears_in_directory(
 
     organisation = Organisation.objects.select_related("membership").get(name="Testopolis")
     events = {
-        event.kind: format_date(event.date, "j M Y")
+        event.kind: date_format(event.date)
         for event in MembershipEvent.objects.filter(organisation=organisation)
     }
-    paid_through = format_date(organisation.membership.paid_through, "j M Y")
+    paid_through = date_format(organisation.membership.paid_through)
     history = staff_page.locator("#membership-history > li")
     expect(history).to_have_text(
         [
