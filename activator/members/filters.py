@@ -29,6 +29,8 @@ class OneOfManySelect(forms.Select):
         values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
         return [v for v in values if v]
 
+    template_name = "members/widgets/one_of_many_select.html"
+
     def format_value(self, value):
         return [str(v) for v in (value or [])][:1] or [""]
 
@@ -36,7 +38,10 @@ class OneOfManySelect(forms.Select):
 class OrganisationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     type = django_filters.MultipleChoiceFilter(
-        label=_("Type"), choices=OrganisationType.choices, widget=forms.CheckboxSelectMultiple
+        label=_("Type"),
+        choices=OrganisationType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,  # no to-many join: DISTINCT over every column would only cost time
     )
     region = django_filters.MultipleChoiceFilter(
         label=_("Region"), method="filter_region", widget=forms.CheckboxSelectMultiple
@@ -60,8 +65,9 @@ class OrganisationFilter(django_filters.FilterSet):
     class Meta:
         fields = ["q", "type", "region", "country", "status", "sort"]
 
-    def __init__(self, data=None, *args, **kwargs):
+    def __init__(self, data=None, *args, offer_countries_in_use: bool = False, **kwargs):
         super().__init__(data, *args, **kwargs)
+        self.offer_countries_in_use = offer_countries_in_use
         regions = list(Region.objects.values_list("slug", "name"))
         self.filters["region"].extra["choices"] = regions
         self._region_lookup = {}
@@ -77,7 +83,7 @@ class OrganisationFilter(django_filters.FilterSet):
         """The page offers only countries that have organisations; any ISO code stays valid."""
         form = super().form
         widget = form.fields["country"].widget
-        if not getattr(widget, "narrowed", False):
+        if self.offer_countries_in_use and not getattr(widget, "narrowed", False):
             widget.choices = [("", _("All countries")), *self._countries_in_use()]
             widget.narrowed = True
         return form
@@ -85,8 +91,8 @@ class OrganisationFilter(django_filters.FilterSet):
     @staticmethod
     def _countries_in_use() -> list[tuple[str, str]]:
         """Only countries that have organisations are offered, sorted by their translated name."""
-        codes = Organisation.objects.order_by().values_list("country", flat=True).distinct()
-        return sorted(((c, countries.name(c)) for c in codes if c), key=lambda item: item[1])
+        used = set(Organisation.objects.order_by().values_list("country", flat=True).distinct())
+        return [(code, name) for code, name in countries if code in used]
 
     def _normalised(self, data):
         """Region names and lower-case country codes are accepted as well as the canonical forms."""

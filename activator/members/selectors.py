@@ -33,9 +33,14 @@ def organisations_with_status(today: datetime.date | None = None) -> QuerySet[Or
     )
 
 
-def organisation_directory(data: Any) -> OrganisationFilter:
-    """The directory filtered by `data` (a QueryDict of q, type, region, country, status, sort)."""
-    return OrganisationFilter(data, queryset=organisations_with_status())
+def organisation_directory(data: Any, *, for_page: bool = False) -> OrganisationFilter:
+    """The directory filtered by `data` (a QueryDict of q, type, region, country, status, sort).
+
+    `for_page` narrows the country drop-down to countries that have organisations.
+    """
+    return OrganisationFilter(
+        data, queryset=organisations_with_status(), offer_countries_in_use=for_page
+    )
 
 
 def organisation_profile(slug: str) -> Organisation:

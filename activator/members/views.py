@@ -34,7 +34,7 @@ PAGE_SIZE = 25
 
 def directory(request: HttpRequest) -> HttpResponse:
     """The public member directory; htmx swaps only the results as filters change."""
-    filterset = selectors.organisation_directory(request.GET or None)
+    filterset = selectors.organisation_directory(request.GET or None, for_page=True)
     if filterset.is_bound and not filterset.is_valid():
         organisations = filterset.queryset.none()
     else:

@@ -2,6 +2,8 @@
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
@@ -11,7 +13,18 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
 @pytest.fixture
-def fuzz_data(asia, africa, city, other_city, staff):
+def _keep_the_test_connection():
+    """Calling the WSGI app directly fires request signals that would close the test's
+    database connection; Django's own test client unhooks them the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def fuzz_data(_keep_the_test_connection, asia, africa, city, other_city, staff):
     from activator.accounts.services import api_token_create
 
     _token, secret = api_token_create(user=staff, name="fuzz")
