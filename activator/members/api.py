@@ -221,6 +221,16 @@ class CountsOut(Schema):
     by_country: list[CountOut]
 
 
+# What a write on one organisation answers: the organisation as it now is, or why not.
+CHANGED_ORGANISATION = {
+    200: OrganisationDetailOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    422: ErrorOut,
+}
+
+
 def _region(value: str, field: str = "region") -> Region:
     region = (
         Region.objects.filter(slug__iexact=value).first()
@@ -313,13 +323,7 @@ def _served(user) -> set[int]:
 @router.patch(
     "/organizations/{int:organization_id}",
     auth=write_auth,
-    response={
-        200: OrganisationDetailOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        422: ErrorOut,
-    },
+    response=CHANGED_ORGANISATION,
     summary="Change an organisation",
 )
 def update_organization(request: HttpRequest, organization_id: int, payload: OrganisationPatch):
@@ -360,13 +364,7 @@ MEMBERSHIP_SERVICES = {
 @router.post(
     "/organizations/{int:organization_id}/membership/renew",
     auth=write_auth,
-    response={
-        200: OrganisationDetailOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        422: ErrorOut,
-    },
+    response=CHANGED_ORGANISATION,
     summary="Record a renewal for a year",
 )
 def renew_membership(request: HttpRequest, organization_id: int, payload: RenewIn):
@@ -381,13 +379,7 @@ def renew_membership(request: HttpRequest, organization_id: int, payload: RenewI
 @router.post(
     "/organizations/{int:organization_id}/membership/{action}",
     auth=write_auth,
-    response={
-        200: OrganisationDetailOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        422: ErrorOut,
-    },
+    response=CHANGED_ORGANISATION,
     summary="Upgrade to full membership, or withdraw",
 )
 def change_membership(
@@ -430,13 +422,7 @@ def list_applications(request: HttpRequest, status: str | None = None):
 @router.post(
     "/membership-applications/{int:application_id}/approve",
     auth=write_auth,
-    response={
-        200: OrganisationDetailOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        422: ErrorOut,
-    },
+    response=CHANGED_ORGANISATION,
     summary="Approve an application: the organisation becomes a member",
 )
 def approve_application(request: HttpRequest, application_id: int, payload: ApproveIn):
