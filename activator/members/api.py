@@ -15,7 +15,12 @@ from activator.core.models import Region
 from activator.core.permissions import authorize
 from activator.members import selectors, services
 from activator.members.enums import MembershipCategory
-from activator.members.models import FeeTier, MembershipApplication, Organisation
+from activator.members.models import (
+    POPULATION_MAX,
+    FeeTier,
+    MembershipApplication,
+    Organisation,
+)
 
 router = Router(tags=["members"])
 
@@ -131,7 +136,7 @@ class OrganisationIn(Schema):
     country: str = Field(..., min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
     region: str = Field(..., description="Region name or slug")
     city: str = ""
-    population: int | None = Field(None, ge=0)
+    population: int | None = Field(None, ge=0, le=POPULATION_MAX)
     website: str = ""
     email: str = ""
     phone: str = ""
@@ -147,7 +152,7 @@ class OrganisationPatch(Schema):
     country: str | None = Field(None, min_length=2, max_length=2)
     region: str | None = None
     city: str | None = None
-    population: int | None = Field(None, ge=0)
+    population: int | None = Field(None, ge=0, le=POPULATION_MAX)
     website: str | None = None
     email: str | None = None
     phone: str | None = None
@@ -165,7 +170,7 @@ class ApplicationIn(Schema):
     contact_email: str
     category: Literal["associate", "full"] = "associate"
     city: str = ""
-    population: int | None = Field(None, ge=0)
+    population: int | None = Field(None, ge=0, le=POPULATION_MAX)
     website: str = ""
     contact_title: str = ""
     message: str = ""

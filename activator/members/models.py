@@ -1,7 +1,7 @@
 import datetime
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,8 @@ from activator.members.enums import (
     OrganisationType,
 )
 from activator.members.validators import validate_logo
+
+POPULATION_MAX = 10_000_000_000  # more people than live on Earth is a typing error
 
 
 class RegionalOffice(models.Model):
@@ -62,7 +64,11 @@ class Organisation(models.Model):
         help_text=_("Where a company or institution is based."),
     )
     population = models.PositiveBigIntegerField(
-        _("population"), null=True, blank=True, help_text=_("For a city, where known.")
+        _("population"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(POPULATION_MAX)],
+        help_text=_("For a city, where known."),
     )
     website = models.URLField(_("website"), blank=True)
     logo = models.ImageField(_("logo"), upload_to="logos/", blank=True, validators=[validate_logo])
@@ -240,7 +246,9 @@ class MembershipApplication(models.Model):
     type = models.CharField(_("type"), max_length=20, choices=OrganisationType)
     country = CountryField(_("country"))
     city = models.CharField(_("city"), max_length=200, blank=True)
-    population = models.PositiveBigIntegerField(_("population"), null=True, blank=True)
+    population = models.PositiveBigIntegerField(
+        _("population"), null=True, blank=True, validators=[MaxValueValidator(POPULATION_MAX)]
+    )
     website = models.URLField(_("website"), blank=True)
     category = models.CharField(
         _("membership requested"),

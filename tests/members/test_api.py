@@ -270,3 +270,12 @@ def test_unknown_api_address_is_a_json_404_for_any_method(client):
     for method in ("get", "patch", "delete"):
         response = getattr(client, method)("/api/v1/organizations/not-a-number")
         assert (response.status_code, response.json()) == (404, {"detail": "Not Found"})
+
+
+def test_absurd_numbers_are_422_not_a_database_error(client, asia, staff):
+    payload = {"name": "Big", "type": "other", "country": "KR", "region": "asia-pacific"}
+    too_many = {**payload, "population": 10**19}
+    response = client.post(URL, too_many, content_type="application/json", **bearer(staff))
+    assert response.status_code == 422
+    assert client.get(URL, {"page": 10**17}).status_code in (200, 404, 422)
+    assert Organisation.objects.count() == 0
