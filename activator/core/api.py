@@ -6,7 +6,8 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
-from ninja import Schema
+from ninja import Field, Schema
+from ninja.pagination import PageNumberPagination
 from ninja.security import APIKeyCookie, HttpBearer
 
 from activator.accounts.services import api_token_authenticate
@@ -46,6 +47,18 @@ def current_user(request: HttpRequest) -> Any:
     if header.lower().startswith("bearer "):
         return api_token_authenticate(header[7:].strip()) or AnonymousUser()
     return request.user
+
+
+class Pagination(PageNumberPagination):
+    """`page` and `page_size` query parameters; `{"count": N, "items": [...]}` answers."""
+
+    class Input(Schema):
+        # Bounded, so no page number can overflow the database's OFFSET.
+        page: int = Field(1, ge=1, le=1_000_000)
+        page_size: int | None = Field(None, ge=1, le=200)
+
+    def __init__(self, page_size: int = 25, max_page_size: int = 200, **kwargs: Any) -> None:
+        super().__init__(page_size=page_size, max_page_size=max_page_size, **kwargs)
 
 
 class ErrorItem(Schema):

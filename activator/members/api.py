@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
-from activator.core.api import ErrorOut, current_user, write_auth
+from activator.core.api import ErrorOut, Pagination, current_user, write_auth
 from activator.core.models import Region
 from activator.core.permissions import authorize
 from activator.members import selectors, services
@@ -267,7 +267,7 @@ def _detail(pk: int) -> Organisation:
     response={200: list[OrganisationOut], 422: ErrorOut},
     summary="List members and partners",
 )
-@paginate(PageNumberPagination, page_size=25, max_page_size=200)
+@paginate(Pagination)
 def list_organizations(request: HttpRequest, filters: Query[OrganisationFilters]):
     """The member directory with its filters; several values of one filter combine with OR."""
     filterset = selectors.organisation_directory(request.GET)
@@ -417,7 +417,7 @@ def submit_application(request: HttpRequest, payload: ApplicationIn):
     response={200: list[ApplicationOut], 401: ErrorOut, 403: ErrorOut},
     summary="Applications you may review (staff)",
 )
-@paginate(PageNumberPagination, page_size=25, max_page_size=200)
+@paginate(Pagination)
 def list_applications(request: HttpRequest, status: str | None = None):
     authorize(request.user, "members.list_applications")
     applications = selectors.applications_visible_to(request.user)

@@ -277,5 +277,5 @@ def test_absurd_numbers_are_422_not_a_database_error(client, asia, staff):
     too_many = {**payload, "population": 10**19}
     response = client.post(URL, too_many, content_type="application/json", **bearer(staff))
     assert response.status_code == 422
-    assert client.get(URL, {"page": 10**17}).status_code in (200, 404, 422)
+    assert client.get(URL, {"page": 10**30}).status_code == 422
     assert Organisation.objects.count() == 0
