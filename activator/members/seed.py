@@ -36,14 +36,13 @@ from activator.members.models import (
     Organisation,
     OrganisationAlias,
     RegionalOffice,
-    unique_slug,
 )
 from activator.members.services import (
     MEMBERSHIP_FIELDS,
-    ORGANISATION_FIELDS,
     end_of_year,
     governance_role_assign,
     membership_renew,
+    organisation_create,
 )
 
 SEED_DIR = Path(__file__).resolve().parent / "fixtures" / "seed"
@@ -211,21 +210,13 @@ def _organisation(
     if organisation is not None:
         tally.add("organisations", organisation, False)
         return organisation, False
-    organisation = Organisation(
+    organisation = organisation_create(
+        actor=None,
+        note=note,
         name=name,
-        slug=unique_slug(name, country),
         country=country,
         region=region or region_for_country(country),
         **fields,
-    )
-    organisation.full_clean()
-    organisation.save()
-    audit_record(
-        actor=None,
-        action="organisation.created",
-        target=organisation,
-        changes=diff({}, snapshot(organisation, ORGANISATION_FIELDS)),
-        note=note,
     )
     tally.add("organisations", organisation, True)
     return organisation, True

@@ -64,7 +64,7 @@ def _notify(*, to: list[str], subject: str, template: str, context: dict[str, An
 
 
 @transaction.atomic
-def organisation_create(*, actor: Any, **fields: Any) -> Organisation:
+def organisation_create(*, actor: Any, note: str = "", **fields: Any) -> Organisation:
     organisation = Organisation(**fields)
     organisation.slug = unique_slug(organisation.name, organisation.country.code or "")
     organisation.full_clean()
@@ -74,6 +74,7 @@ def organisation_create(*, actor: Any, **fields: Any) -> Organisation:
         action="organisation.created",
         target=organisation,
         changes=diff({}, snapshot(organisation, ORGANISATION_FIELDS)),
+        note=note,
     )
     return organisation
 
