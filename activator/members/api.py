@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
+from activator.accounts.predicates import served_region_ids
 from activator.core.api import ErrorOut, Pagination, current_user, write_auth
 from activator.core.models import Region
 from activator.core.permissions import authorize
@@ -313,16 +314,10 @@ def create_organization(request: HttpRequest, payload: OrganisationIn):
     data = payload.dict()
     data["region"] = _region(data["region"])
     data["country"] = data["country"].upper()
-    if not user.is_secretariat and data["region"].pk not in _served(user):
+    if not user.is_secretariat and data["region"].pk not in served_region_ids(user):
         raise ValidationError({"region": "You may only add organisations in your regions."})
     organisation = services.organisation_create(actor=user, **data)
     return 201, _detail(organisation.pk)
-
-
-def _served(user) -> set[int]:
-    from activator.accounts.predicates import served_region_ids
-
-    return served_region_ids(user)
 
 
 @router.patch(
@@ -360,7 +355,6 @@ def organization_history(request: HttpRequest, organization_id: int):
 
 
 MEMBERSHIP_SERVICES = {
-    "renew": services.membership_renew,
     "upgrade": services.membership_upgrade,
     "withdraw": services.membership_withdraw,
 }

@@ -1,5 +1,7 @@
 """Member directory, profiles, the join form and staff work on memberships."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -8,6 +10,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from activator.accounts.services import invitation_create
@@ -151,29 +154,40 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+# Translated when shown, not when the module loads.
 MEMBERSHIP_ACTIONS = {
-    "renew": (RenewForm, services.membership_renew, _("Renewal recorded.")),
-    "upgrade": (UpgradeForm, services.membership_upgrade, _("Upgraded to full membership.")),
-    "withdraw": (WithdrawForm, services.membership_withdraw, _("Withdrawal recorded.")),
+    "renew": (RenewForm, services.membership_renew, gettext_lazy("Renewal recorded.")),
+    "upgrade": (
+        UpgradeForm,
+        services.membership_upgrade,
+        gettext_lazy("Upgraded to full membership."),
+    ),
+    "withdraw": (WithdrawForm, services.membership_withdraw, gettext_lazy("Withdrawal recorded.")),
 }
 
 
-@login_required
-@require_POST
-def membership_action(request: HttpRequest, slug: str, action: str) -> HttpResponse:
+def _act_on_organisation(
+    request: HttpRequest,
+    slug: str,
+    *,
+    permission: str,
+    form_class: type,
+    action: str,
+    run: Callable[..., object],
+    done: Callable[[dict], str],
+) -> HttpResponse:
+    """The shape every staff action on a profile shares: check, validate, call one service,
+    then back to the profile, or the form again with its errors (and nothing saved)."""
     organisation = get_object_or_404(Organisation, slug=slug)
-    authorize(request.user, "members.manage_membership", organisation)
-    if action not in MEMBERSHIP_ACTIONS:
-        raise Http404(action)
-    form_class, service, done = MEMBERSHIP_ACTIONS[action]
+    authorize(request.user, permission, organisation)
     form = form_class(request.POST)
     if form.is_valid():
         try:
-            service(actor=request.user, organisation=organisation, **form.cleaned_data)
+            run(actor=request.user, organisation=organisation, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, done)
+            messages.success(request, done(form.cleaned_data))
             return redirect(organisation)
     return render(
         request,
@@ -185,49 +199,46 @@ def membership_action(request: HttpRequest, slug: str, action: str) -> HttpRespo
 
 @login_required
 @require_POST
-def invite(request: HttpRequest, slug: str) -> HttpResponse:
-    organisation = get_object_or_404(Organisation, slug=slug)
-    authorize(request.user, "members.invite_person", organisation)
-    form = InviteForm(request.POST)
-    if form.is_valid():
-        try:
-            invitation_create(actor=request.user, organisation=organisation, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
-            )
-            return redirect(organisation)
-    return render(
+def membership_action(request: HttpRequest, slug: str, action: str) -> HttpResponse:
+    if action not in MEMBERSHIP_ACTIONS:
+        raise Http404(action)
+    form_class, service, done = MEMBERSHIP_ACTIONS[action]
+    return _act_on_organisation(
         request,
-        "members/membership_action.html",
-        {"form": form, "organisation": organisation, "action": "invite"},
-        status=400,
+        slug,
+        permission="members.manage_membership",
+        form_class=form_class,
+        action=action,
+        run=service,
+        done=lambda data: str(done),
+    )
+
+
+@login_required
+@require_POST
+def invite(request: HttpRequest, slug: str) -> HttpResponse:
+    return _act_on_organisation(
+        request,
+        slug,
+        permission="members.invite_person",
+        form_class=InviteForm,
+        action="invite",
+        run=invitation_create,
+        done=lambda data: _("Invitation sent to %(email)s.") % {"email": data["email"]},
     )
 
 
 @login_required
 @require_POST
 def governance_add(request: HttpRequest, slug: str) -> HttpResponse:
-    organisation = get_object_or_404(Organisation, slug=slug)
-    authorize(request.user, "members.manage_governance", organisation)
-    form = GovernanceRoleForm(request.POST)
-    if form.is_valid():
-        try:
-            services.governance_role_assign(
-                actor=request.user, organisation=organisation, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Governance role added."))
-            return redirect(organisation)
-    return render(
+    return _act_on_organisation(
         request,
-        "members/membership_action.html",
-        {"form": form, "organisation": organisation, "action": "governance"},
-        status=400,
+        slug,
+        permission="members.manage_governance",
+        form_class=GovernanceRoleForm,
+        action="governance",
+        run=services.governance_role_assign,
+        done=lambda data: _("Governance role added."),
     )
 
 
