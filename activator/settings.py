@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "activator.core",
     "activator.accounts",
     "activator.members",
+    "activator.projects",
 ]
 
 MIDDLEWARE = [
@@ -201,6 +202,7 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING or not env_bool("STATIC_MANIFEST", not
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 LOGO_MAX_BYTES = 2 * 1024 * 1024
+PROJECT_FILE_MAX_BYTES = env_int("PROJECT_FILE_MAX_BYTES", 10 * 1024 * 1024)
 IMPORT_MAX_BYTES = 10 * 1024 * 1024
 
 # E-mail: printed to the console unless EMAIL_URL-style settings say otherwise.

@@ -10,8 +10,12 @@ from tests.factories import (
     CountryRegionFactory,
     MembershipFactory,
     OrganisationFactory,
+    PillarFactory,
     RegionalOfficeFactory,
     RegionFactory,
+    SdgFactory,
+    SectorFactory,
+    StakeholderTypeFactory,
     UserFactory,
 )
 
@@ -96,3 +100,62 @@ def persona(request):
 @pytest.fixture
 def organisation_factory():
     return OrganisationFactory
+
+
+@pytest.fixture
+def contact(city):
+    """A person of the city who is not its representative (sees its projects, edits none)."""
+    return AffiliationFactory(
+        organisation=city, user__email="contact@example.org", role=AffiliationRole.CONTACT
+    ).user
+
+
+@pytest.fixture
+def other_representative(other_city):
+    """The representative of a member city in another region."""
+    return AffiliationFactory(
+        organisation=other_city,
+        user__email="abuja@example.org",
+        role=AffiliationRole.REPRESENTATIVE,
+    ).user
+
+
+@pytest.fixture
+def taxonomy(db):
+    """A few values of each shared taxonomy, with the slugs the seed data uses."""
+    return {
+        "sectors": [
+            SectorFactory(name="Traffic Management", slug="traffic-management"),
+            SectorFactory(name="Waste Management", slug="waste-management"),
+            SectorFactory(name="e-Government", slug="e-government"),
+        ],
+        "pillars": [
+            PillarFactory(name="Smart Mobility", slug="smart-mobility", position=5),
+            PillarFactory(name="Smart Environment", slug="smart-environment", position=6),
+        ],
+        "stakeholders": [
+            StakeholderTypeFactory(name="Local Government", slug="local-government"),
+            StakeholderTypeFactory(name="Private Sector", slug="private-sector"),
+            StakeholderTypeFactory(name="Academia", slug="academia"),
+        ],
+        "sdgs": [
+            SdgFactory(name="Sustainable Cities and Communities", slug="sdg-11", position=11),
+            SdgFactory(name="Climate Action", slug="sdg-13", position=13),
+        ],
+    }
+
+
+@pytest.fixture
+def make_project(taxonomy, staff):
+    """Create a project through the service, as its owner would (search and facets included)."""
+    from activator.projects.services import project_create, project_publish
+
+    def make(organisation, *, publish: bool = False, actor=None, **fields):
+        fields.setdefault("title", "Smart parking pilot")
+        fields.setdefault("summary", "Parking sensors on the main streets.")
+        project = project_create(actor=actor or staff, organisation=organisation, **fields)
+        if publish:
+            project = project_publish(actor=actor or staff, project=project)
+        return project
+
+    return make

@@ -4,10 +4,11 @@ import datetime
 
 import factory
 from django.utils import timezone
+from django.utils.text import slugify
 
 from activator.accounts.enums import PlatformRole
 from activator.accounts.models import Affiliation, User
-from activator.core.models import CountryRegion, Region
+from activator.core.models import CountryRegion, Pillar, Region, Sdg, Sector, StakeholderType
 from activator.members.enums import MembershipCategory, OrganisationType
 from activator.members.models import (
     FeeTier,
@@ -16,6 +17,7 @@ from activator.members.models import (
     Organisation,
     RegionalOffice,
 )
+from activator.projects.models import ProjectTemplate, TemplateKpi, TemplateMilestone
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -116,3 +118,65 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     country = "KR"
     contact_name = "Ji-woo Kim"
     contact_email = factory.Sequence(lambda n: f"applicant{n}@example.org")
+
+
+class SectorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Sector
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Sector {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+
+
+class PillarFactory(SectorFactory):
+    class Meta:
+        model = Pillar
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Pillar {n}")
+
+
+class StakeholderTypeFactory(SectorFactory):
+    class Meta:
+        model = StakeholderType
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Stakeholder {n}")
+
+
+class SdgFactory(SectorFactory):
+    class Meta:
+        model = Sdg
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Goal {n}")
+    position = factory.Sequence(lambda n: n + 1)
+
+
+class ProjectTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProjectTemplate
+        django_get_or_create = ["slug"]
+
+    name = "Smart parking"
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+    summary = "Sensors show free parking spaces; drivers find one sooner."
+
+
+class TemplateMilestoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TemplateMilestone
+
+    template = factory.SubFactory(ProjectTemplateFactory)
+    title = factory.Sequence(lambda n: f"Step {n}")
+    months_after_start = 0
+
+
+class TemplateKpiFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TemplateKpi
+
+    template = factory.SubFactory(ProjectTemplateFactory)
+    name = factory.Sequence(lambda n: f"Indicator {n}")
+    unit = "%"

@@ -49,3 +49,24 @@ def represents(user, organisation) -> bool:
 @rules.predicate
 def is_reviewer(user) -> bool:
     return bool(user.is_authenticated and user.is_active and user.platform_role == "reviewer")
+
+
+def affiliated_organisation_ids(user) -> set[int]:
+    """Every organisation the person belongs to, as representative or contact."""
+    if not user.is_authenticated:
+        return set()
+    if not hasattr(user, "_affiliated_ids"):
+        user._affiliated_ids = set(user.affiliations.values_list("organisation_id", flat=True))
+    return user._affiliated_ids
+
+
+def is_network_member(user) -> bool:
+    """Staff of the network, or a person of any organisation in it."""
+    if not user.is_authenticated:
+        return False
+    return bool(user.is_secretariat or user.is_regional_staff or affiliated_organisation_ids(user))
+
+
+@rules.predicate
+def belongs_to(user, organisation) -> bool:
+    return organisation is not None and organisation.pk in affiliated_organisation_ids(user)

@@ -65,3 +65,78 @@ class CountryRegion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.country.name} → {self.region}"
+
+
+class Term(models.Model):
+    """A value of a shared taxonomy (sectors, pillars, stakeholder types, SDGs): data, not code."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Sector(Term):
+    """A field a project works in, as the catalog filters them (e.g. Waste Management)."""
+
+    class Meta(Term.Meta):
+        verbose_name = _("sector")
+        verbose_name_plural = _("sectors")
+
+
+class Pillar(Term):
+    """One of the pillars of a smart sustainable city (Government, People, Economy, …)."""
+
+    class Meta(Term.Meta):
+        verbose_name = _("pillar")
+        verbose_name_plural = _("pillars")
+
+
+class StakeholderType(Term):
+    """The kind of body a project partner is (local government, academia, MDB, …)."""
+
+    class Meta(Term.Meta):
+        verbose_name = _("stakeholder type")
+        verbose_name_plural = _("stakeholder types")
+
+
+class Sdg(Term):
+    """A UN Sustainable Development Goal; `position` is its number."""
+
+    class Meta(Term.Meta):
+        verbose_name = _("sustainable development goal")
+        verbose_name_plural = _("sustainable development goals")
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.name}"
+
+
+class SearchEntry(models.Model):
+    """The text of one record for full-text search; see `core.search` for how it is matched.
+
+    On SQLite an FTS5 table indexes `title` and `body`; on PostgreSQL a stored tsvector column
+    indexes the accent-folded copies. Both are created by migration 0003 for their database only.
+    """
+
+    kind = models.CharField(max_length=40)
+    object_id = models.PositiveBigIntegerField()
+    title = models.TextField()
+    body = models.TextField(blank=True)
+    folded_title = models.TextField(blank=True)
+    folded_body = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="search_entry_unique")
+        ]
+        verbose_name = _("search entry")
+        verbose_name_plural = _("search entries")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id}"

@@ -1,0 +1,316 @@
+"""Reads of projects: who sees which, the catalog's filters, facet counts, ranking, comparisons.
+
+Every facet value of a project is a row of `CatalogFacet`, so one filter shape serves every
+facet: several values within a facet match any of them (OR), facets combine with AND, and each
+facet's counts follow all the other active filters but not its own.
+"""
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from activator.accounts.predicates import affiliated_organisation_ids, is_network_member
+from activator.core.audit import audit_for
+from activator.core.models import AuditEntry
+from activator.core.search import search_highlights, search_match_sql, search_rank_page
+from activator.projects.enums import Visibility
+from activator.projects.facets import FACET_KEYS, FACETS
+from activator.projects.models import (
+    CatalogFacet,
+    Kpi,
+    KpiValue,
+    Milestone,
+    Project,
+    ProjectPartner,
+)
+
+SEARCH_KIND = "project"
+MAX_VALUES_PER_FACET = 50
+SORTS: dict[str, list[str]] = {
+    "relevance": ["-published_at", "-id"],  # without words to rank, newest first
+    "newest": ["-published_at", "-id"],
+    "updated": ["-updated_at", "-id"],
+    "title": ["title", "id"],
+    "year": ["-year", "-id"],
+    "budget": ["-budget_usd", "-id"],
+}
+
+
+@dataclass(frozen=True)
+class ProjectQuery:
+    """What a person asked the catalog for: words, facet selections and an order."""
+
+    q: str = ""
+    filters: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    sort: str = "relevance"
+
+    @classmethod
+    def from_params(cls, params: Any) -> "ProjectQuery":
+        """Read a query string (a QueryDict or a dict of lists); unknown values match nothing."""
+        getlist = params.getlist if hasattr(params, "getlist") else lambda k: params.get(k) or []
+        filters = {}
+        for key in FACET_KEYS:
+            values = [str(v).strip() for v in getlist(key) if str(v).strip()]
+            if values:
+                filters[key] = list(dict.fromkeys(values))[:MAX_VALUES_PER_FACET]
+        q = params.get("q") or ""
+        if isinstance(q, list):
+            q = q[0] if q else ""
+        sort = params.get("sort") or "relevance"
+        if isinstance(sort, list):
+            sort = sort[0] if sort else "relevance"
+        return cls(
+            q=str(q).strip()[:200], filters=filters, sort=sort if sort in SORTS else "relevance"
+        )
+
+    def without(self, facet: str) -> "ProjectQuery":
+        return replace(self, filters={k: v for k, v in self.filters.items() if k != facet})
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.q and not self.filters
+
+
+def projects_visible_to(user: Any) -> QuerySet[Project]:
+    """The projects a person may see: public ones, network ones to the network, own ones."""
+    condition = Q(visibility=Visibility.PUBLIC)
+    if user is not None and is_network_member(user):
+        condition |= Q(visibility=Visibility.MEMBERS)
+    own = affiliated_organisation_ids(user) if user is not None else set()
+    if own:
+        condition |= Q(organisation_id__in=own)
+    return Project.objects.filter(condition)
+
+
+def catalog_projects() -> QuerySet[Project]:
+    """The case studies: published projects (which are always public)."""
+    return Project.objects.filter(published_at__isnull=False, visibility=Visibility.PUBLIC)
+
+
+def filter_projects(projects: QuerySet[Project], query: ProjectQuery) -> QuerySet[Project]:
+    for facet, values in query.filters.items():
+        matching = CatalogFacet.objects.filter(facet=facet, value__in=values)
+        projects = projects.filter(id__in=matching.values("project_id"))
+    if query.q:
+        sql, params = search_match_sql(SEARCH_KIND, query.q)
+        projects = projects.filter(id__in=RawSQL(sql, params))  # noqa: S611 - fixed SQL, words as params
+    return projects
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+def facet_counts(projects: QuerySet[Project], query: ProjectQuery) -> dict[str, list[FacetValue]]:
+    """Counts per facet value over `projects`, following every active filter but the facet's own.
+
+    One query counts all facets nobody selected a value in; one more per facet with a selection.
+    """
+    counted: dict[str, dict[str, int]] = {key: {} for key in FACET_KEYS}
+    idle = [key for key in FACET_KEYS if key not in query.filters]
+    if idle:
+        matched = filter_projects(projects, query).values("id")
+        rows = (
+            CatalogFacet.objects.filter(facet__in=idle, project_id__in=matched)
+            .values_list("facet", "value")
+            .annotate(n=Count("*"))
+        )
+        for facet, value, n in rows:
+            counted[facet][value] = n
+    for facet in query.filters:
+        matched = filter_projects(projects, query.without(facet)).values("id")
+        rows = (
+            CatalogFacet.objects.filter(facet=facet, project_id__in=matched)
+            .values_list("value")
+            .annotate(n=Count("*"))
+        )
+        counted[facet] = {value: n for value, n in rows}
+    return {key: _facet_values(key, counted[key], query.filters.get(key, [])) for key in FACET_KEYS}
+
+
+def _facet_values(key: str, counts: dict[str, int], selected: Sequence[str]) -> list[FacetValue]:
+    facet = FACETS[key]
+    labels = facet.labels()
+    # A selected value stays listed at zero, so it can be cleared.
+    values = set(counts) | set(selected)
+    items = [
+        FacetValue(value, labels.get(value, value), counts.get(value, 0), value in selected)
+        for value in values
+    ]
+    if facet.ordered:
+        order = {value: i for i, value in enumerate(labels)}
+        items.sort(key=lambda v: (order.get(v.value, len(order)), v.value))
+        if key == "year":
+            items.sort(key=lambda v: v.value, reverse=True)
+    else:
+        items.sort(key=lambda v: (-v.count, v.label))
+    return items
+
+
+def with_card_details(projects: QuerySet[Project]) -> QuerySet[Project]:
+    """What a result card shows, in two queries however many cards there are."""
+    return projects.select_related("organisation__region").prefetch_related("sectors")
+
+
+class RankedResults:
+    """Search results best match first, paged by the database; Django's Paginator reads it."""
+
+    def __init__(self, projects: QuerySet[Project], query: ProjectQuery) -> None:
+        self.query = query
+        self.unranked = filter_projects(projects, replace(query, q=""))
+        self.matched = filter_projects(projects, query)
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.matched.count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[Project]:
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        start = index.start or 0
+        limit = (index.stop if index.stop is not None else self.count()) - start
+        ids = search_rank_page(
+            SEARCH_KIND,
+            self.query.q,
+            within=self.unranked.values("id").query.sql_with_params(),
+            limit=max(limit, 0),
+            offset=start,
+        )
+        found = with_card_details(Project.objects.filter(id__in=ids)).in_bulk()
+        return [found[i] for i in ids if i in found]
+
+
+def search_projects(projects: QuerySet[Project], query: ProjectQuery) -> Any:
+    """The matching projects in the asked order: a queryset, or ranked results for words."""
+    if query.q and query.sort == "relevance":
+        return RankedResults(projects, query)
+    return with_card_details(filter_projects(projects, query).order_by(*SORTS[query.sort]))
+
+
+def highlights_for(query: ProjectQuery, projects: Sequence[Project]) -> dict[int, dict]:
+    if not query.q:
+        return {}
+    return search_highlights(SEARCH_KIND, query.q, [p.id for p in projects])
+
+
+def project_detail(projects: QuerySet[Project], slug: str) -> Project:
+    """One project with everything its page shows; raises Project.DoesNotExist."""
+    return (
+        projects.select_related("organisation__region", "template")
+        .prefetch_related(
+            "sectors",
+            "pillars",
+            "sdgs",
+            Prefetch(
+                "partners",
+                ProjectPartner.objects.select_related("organisation", "stakeholder_type"),
+            ),
+            "fundings",
+            Prefetch("milestones", Milestone.objects.all()),
+            Prefetch(
+                "kpis",
+                Kpi.objects.prefetch_related(Prefetch("values", KpiValue.objects.all())),
+            ),
+            "files",
+            "links",
+            "stage_changes__actor",
+        )
+        .get(slug=slug)
+    )
+
+
+def project_audit(project: Project) -> QuerySet[AuditEntry]:
+    return audit_for(project)
+
+
+@dataclass
+class Comparable:
+    project: Project
+    shared_sectors: int
+    shared_pillars: int
+    similar_budget: bool
+    similar_size: bool
+
+
+def _log_gap(a: float | None, b: float | None) -> float:
+    if not a or not b or a <= 0 or b <= 0:
+        return 1.5  # unknown: neither close nor far
+    return abs(math.log10(a) - math.log10(b))
+
+
+def comparable_projects(
+    project: Project, candidates: QuerySet[Project], *, limit: int = 5
+) -> list[Comparable]:
+    """Projects sharing sectors or pillars, closest first in budget and city size.
+
+    The database finds the 100 with most sectors and pillars in common; they are then ordered
+    by that overlap less the gap in budget and in population (orders of magnitude).
+    """
+    own = {
+        (facet, value)
+        for facet, value in CatalogFacet.objects.filter(
+            project=project, facet__in=["sector", "pillar"]
+        ).values_list("facet", "value")
+    }
+    if not own:
+        return []
+    condition = Q()
+    for facet in ("sector", "pillar"):
+        values = [v for f, v in own if f == facet]
+        if values:
+            condition |= Q(facet=facet, value__in=values)
+    shared = (
+        CatalogFacet.objects.filter(condition)
+        .exclude(project_id=project.id)
+        .filter(project_id__in=candidates.values("id"))
+        .values("project_id")
+        .annotate(
+            sectors=Count("id", filter=Q(facet="sector")),
+            pillars=Count("id", filter=Q(facet="pillar")),
+        )
+        .order_by("-sectors", "-pillars", "project_id")[:100]
+    )
+    overlap = {row["project_id"]: (row["sectors"], row["pillars"]) for row in shared}
+    found = Project.objects.select_related("organisation__region").in_bulk(list(overlap))
+    population = project.organisation.population
+    scored = []
+    for project_id, (sectors, pillars) in overlap.items():
+        other = found[project_id]
+        budget_gap = _log_gap(
+            float(project.budget_usd or 0) or None, float(other.budget_usd or 0) or None
+        )
+        size_gap = _log_gap(population, other.organisation.population)
+        score = 2 * sectors + pillars - budget_gap - size_gap
+        scored.append(
+            (
+                -score,
+                other.id,
+                Comparable(other, sectors, pillars, budget_gap <= 0.5, size_gap <= 0.5),
+            )
+        )
+    scored.sort(key=lambda item: (item[0], item[1]))
+    return [item[2] for item in scored[:limit]]
+
+
+def projects_for_comparison(projects: QuerySet[Project], slugs: Sequence[str]) -> list[Project]:
+    """Two to four projects side by side, in the order asked."""
+    found = {
+        p.slug: p
+        for p in projects.filter(slug__in=list(slugs)[:4])
+        .select_related("organisation__region")
+        .prefetch_related("sectors", "pillars", "sdgs", "fundings", "kpis__values", "partners")
+    }
+    return [found[s] for s in dict.fromkeys(slugs) if s in found]
