@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from activator.members.seed import DEMO_PEOPLE, KINDS, configured_demo_password, load_seed
+from activator.projects.seed import KINDS as PROJECT_KINDS
+from activator.projects.seed import load_project_seed
 
 LABELS = {
     "regions": "Regions",
@@ -18,6 +20,12 @@ LABELS = {
     "membership_events": "Membership history steps",
     "governance_roles": "Governance roles",
     "demo_users": "Demo people",
+    "sectors": "Sectors",
+    "pillars": "Pillars",
+    "stakeholder_types": "Stakeholder types",
+    "sdgs": "Sustainable development goals",
+    "project_templates": "Project templates",
+    "case_studies": "Catalog case studies",
 }
 
 
@@ -57,9 +65,14 @@ class Command(BaseCommand):
             demo_users=with_people,
             progress=self.stdout.write if verbose else None,
         )
+        if verbose:
+            self.stdout.write("Taxonomies, project templates and catalog case studies")
+        counts.update(load_project_seed())
         if not verbose:
             return
-        kinds = [*KINDS, "demo_users"] if with_people else KINDS
+        kinds = [*KINDS, *PROJECT_KINDS]
+        if with_people:
+            kinds.append("demo_users")
         for kind in kinds:
             self.stdout.write(
                 f"{LABELS[kind]}: {counts[kind]} created, {counts[f'{kind}_existing']} existing"
