@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from activator.core.api import register_error_handlers
 from activator.members.api import router as members_router
+from activator.projects.api import router as projects_router
 
 api = NinjaAPI(
     title="Activator API",
@@ -19,6 +20,7 @@ api = NinjaAPI(
 )
 register_error_handlers(api)
 api.add_router("/", members_router)
+api.add_router("/", projects_router)
 
 
 @csrf_exempt  # it changes nothing, and an unsafe method must also get the JSON 404

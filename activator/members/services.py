@@ -91,6 +91,12 @@ def organisation_update(*, actor: Any, organisation: Organisation, **fields: Any
         audit_record(
             actor=actor, action="organisation.updated", target=organisation, changes=changes
         )
+    if changes.keys() & {"name", "city", "country", "region"}:
+        # Its projects are found by the organisation's name, place and region.
+        from activator.projects.services import project_reindex
+
+        for project in organisation.projects.all():
+            project_reindex(project)
     return organisation
 
 

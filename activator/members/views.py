@@ -31,6 +31,7 @@ from activator.members.forms import (
     WithdrawForm,
 )
 from activator.members.models import GovernanceRole, MembershipApplication, Organisation
+from activator.projects.selectors import projects_visible_to
 
 PAGE_SIZE = 25
 
@@ -61,6 +62,10 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_manage": user.has_perm("members.manage_membership", organisation),
         "can_invite": user.has_perm("members.invite_person", organisation),
         "can_govern": user.has_perm("members.manage_governance", organisation),
+        # Its case studies: published projects are public, so everyone sees the same list.
+        "projects": projects_visible_to(user)
+        .filter(organisation=organisation, published_at__isnull=False)
+        .order_by("-published_at", "-id"),
     }
     if user.has_perm("members.view_membership_history", organisation):
         context["history"] = selectors.membership_history(organisation)

@@ -23,6 +23,7 @@ from activator.projects.enums import (
 )
 from activator.projects.validators import validate_project_file
 
+YEAR_MIN, YEAR_MAX = 1990, 2100
 BUDGET_MAX = Decimal("999999999999.99")  # what the column holds; more is a typing error
 
 
@@ -117,7 +118,7 @@ class Project(models.Model):
         _("year implemented"),
         null=True,
         blank=True,
-        validators=[MinValueValidator(1990), MaxValueValidator(2100)],
+        validators=[MinValueValidator(YEAR_MIN), MaxValueValidator(YEAR_MAX)],
         help_text=_("Taken from the start date when left empty."),
     )
     visibility = models.CharField(

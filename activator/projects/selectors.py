@@ -151,7 +151,7 @@ def _facet_values(key: str, counts: dict[str, int], selected: Sequence[str]) -> 
         if key == "year":
             items.sort(key=lambda v: v.value, reverse=True)
     else:
-        items.sort(key=lambda v: (-v.count, v.label))
+        items.sort(key=lambda v: (-v.count, v.label.casefold()))
     return items
 
 

@@ -24,6 +24,8 @@ from activator.members.enums import OrganisationType
 from activator.members.models import Organisation
 from activator.projects.enums import BudgetBand, MilestoneStatus, PartnerRole, Stage, Visibility
 from activator.projects.models import (
+    YEAR_MAX,
+    YEAR_MIN,
     CatalogFacet,
     Funding,
     Kpi,
@@ -97,7 +99,8 @@ def _derive(project: Project) -> None:
     project.budget_usd = to_usd(project.budget_amount, project.budget_currency)
     project.budget_band = budget_band(project.budget_usd)
     if project.year is None and project.start_date is not None:
-        project.year = project.start_date.year
+        if YEAR_MIN <= project.start_date.year <= YEAR_MAX:
+            project.year = project.start_date.year
     if project.visibility != Visibility.PUBLIC:
         project.published_at = None
     if project.open_ended:
@@ -381,12 +384,12 @@ def partner_add(
         role=role,
         stakeholder_type=stakeholder_type,
     )
-    _clean(partner)
     if (
         organisation is not None
         and project.partners.filter(organisation=organisation, role=role).exists()
     ):
         raise ValidationError({"organisation": _("This partner already has this role.")})
+    _clean(partner)
     partner.save()
     _child_changed(
         actor, project, "project.partner_added", partner, partner=[None, partner.display_name]

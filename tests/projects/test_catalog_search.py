@@ -112,3 +112,19 @@ def test_highlights_mark_matched_words_and_escape_the_rest(cases, make_project, 
         " alert(1)  <mark>Parking</mark>"
     )
     assert "<mark>parking</mark> &amp; more" in marks[project.id]["excerpt"]
+
+
+def test_moving_an_organisation_moves_its_projects_in_the_catalog(cases, city, africa, staff):
+    from activator.members.services import organisation_update
+
+    organisation_update(actor=staff, organisation=city, region=africa, name="Seoul Metropolis")
+    in_africa = ProjectQuery(filters={"region": ["africa"]})
+    assert titles(search_projects(catalog_projects(), in_africa)) == [
+        "Big Data Campus",
+        "Smart Parking System",
+        "Smart Waste Collection",
+    ]
+    assert titles(search_projects(catalog_projects(), ProjectQuery(q="metropolis"))[0:5]) == [
+        "Big Data Campus",
+        "Smart Parking System",
+    ]

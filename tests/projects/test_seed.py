@@ -110,9 +110,8 @@ def test_templates_carry_milestones_and_kpis(seeded):
 
 def test_the_catalog_finds_big_data_campus_and_counts_agree(seeded):
     query = ProjectQuery(q="Big Data Campus")
-    assert [p.title for p in search_projects(catalog_projects(), query)[0:5]][0] == (
-        "Big Data Campus"
-    )
+    found = search_projects(catalog_projects(), query)[0:5]
+    assert found[0].title == "Big Data Campus"
     facets = facet_counts(catalog_projects(), ProjectQuery())
     traffic = next(v for v in facets["sector"] if v.value == "traffic-management")
     narrowed = ProjectQuery(filters={"sector": ["traffic-management"]})
