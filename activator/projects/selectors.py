@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from activator.accounts.predicates import affiliated_organisation_ids, is_network_member
@@ -30,13 +30,14 @@ from activator.projects.models import (
 
 SEARCH_KIND = "project"
 MAX_VALUES_PER_FACET = 50
-SORTS: dict[str, list[str]] = {
+# Orders on a field that may be empty put the projects without it last, on every database.
+SORTS: dict[str, list[Any]] = {
     "relevance": ["-published_at", "-id"],  # without words to rank, newest first
     "newest": ["-published_at", "-id"],
     "updated": ["-updated_at", "-id"],
     "title": ["title", "id"],
-    "year": ["-year", "-id"],
-    "budget": ["-budget_usd", "-id"],
+    "year": [F("year").desc(nulls_last=True), "-id"],
+    "budget": [F("budget_usd").desc(nulls_last=True), "-id"],
 }
 
 

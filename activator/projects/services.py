@@ -98,9 +98,9 @@ def _derive(project: Project) -> None:
     """Fields that follow from others: comparable budget, its band, the year."""
     project.budget_usd = to_usd(project.budget_amount, project.budget_currency)
     project.budget_band = budget_band(project.budget_usd)
-    if project.year is None and project.start_date is not None:
-        if YEAR_MIN <= project.start_date.year <= YEAR_MAX:
-            project.year = project.start_date.year
+    start = project.start_date
+    if project.year is None and start is not None and YEAR_MIN <= start.year <= YEAR_MAX:
+        project.year = start.year
     if project.visibility != Visibility.PUBLIC:
         project.published_at = None
     if project.open_ended:

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import F, QuerySet, prefetch_related_objects
+from django.db.models import QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -144,16 +144,10 @@ def _names(items: Iterable[Any]) -> str:
 
 # The catalog ------------------------------------------------------------------------------
 
-#: Orders on a field that may be empty: the case studies without it come last on every database.
-NULLS_LAST = {"year": "year", "budget": "budget_usd"}
-
 
 def _search(query: ProjectQuery) -> Any:
     """The matching case studies in the asked order (a queryset, or ranked results)."""
-    results = selectors.search_projects(selectors.catalog_projects(), query)
-    if isinstance(results, QuerySet) and query.sort in NULLS_LAST:
-        results = results.order_by(F(NULLS_LAST[query.sort]).desc(nulls_last=True), "-id")
-    return results
+    return selectors.search_projects(selectors.catalog_projects(), query)
 
 
 def _facet_groups(facets: dict[str, list[selectors.FacetValue]]) -> list[dict[str, Any]]:
