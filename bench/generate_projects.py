@@ -4,7 +4,7 @@ Call `generate_projects(total)` with Django set up against a throwaway database 
 holds organisations (the seed, perhaps with `generate.generate_organisations`). It adds
 projects until the table holds `total`, in batches, with everything the catalog reads:
 
-- the `Project` rows (through `bulk_create`, which fills `auto_now` fields but calls no
+- the `Project` rows, through `bulk_create` (which fills `auto_now` fields but calls no
   `save()`, so the derived fields are set here as `services._derive` would set them);
 - their sectors, pillars and SDGs (rows of the many-to-many through models), a lead partner
   as `services.project_create` adds it, sometimes other partners and funding sources;
@@ -13,12 +13,17 @@ projects until the table holds `total`, in batches, with everything the catalog 
   On SQLite the FTS5 triggers index each new `SearchEntry`; on PostgreSQL the generated
   `search_vector` column does.
 
+All but the projects are inserted as plain rows by `insert_rows` (COPY on PostgreSQL, one
+prepared INSERT on SQLite): over a million facet rows through model instances would take
+minutes. While loading, commits do not wait for the disk, and on PostgreSQL outside a
+transaction (not in a test) the per-row foreign key triggers are skipped (`fast_writes`).
+
 `ensure_taxonomies()` adds the usual sectors, pillars, SDGs and stakeholder types when the
 database has none. Titles, summaries, features and results are drawn from a smart city
 vocabulary with Zipf-like weights, so some words are in many projects and others in few.
 
-Everything is drawn from one `random.Random(seed)`, so a run is repeatable for a given
-database content.
+Everything is drawn from one `random.Random(seed)`, so a run is repeatable on the same day
+(publication dates count back from now) for the same database content.
 """
 
 import contextlib

@@ -78,9 +78,11 @@ def search_match_sql(kind: str, query: str) -> tuple[str, list[Any]]:
             "AND search_vector @@ plainto_tsquery('english', %s)",
             [kind, _pg_query(words)],
         )
+    # CROSS JOIN keeps the full-text match as SQLite's outer loop: one index lookup, not one
+    # per indexed record.
     return (
         "SELECT e.object_id FROM core_searchentry_fts f "
-        "JOIN core_searchentry e ON e.id = f.rowid "
+        "CROSS JOIN core_searchentry e ON e.id = f.rowid "
         "WHERE core_searchentry_fts MATCH %s AND e.kind = %s",
         [_fts_query(words), kind],
     )
@@ -111,7 +113,7 @@ def search_rank_page(
         # Title words weigh five times body words, as on PostgreSQL (weights A and B).
         sql = (
             "SELECT e.object_id FROM core_searchentry_fts f "  # noqa: S608 - only ORM-built SQL and placeholders are interpolated
-            "JOIN core_searchentry e ON e.id = f.rowid "
+            "CROSS JOIN core_searchentry e ON e.id = f.rowid "
             "WHERE core_searchentry_fts MATCH %s AND e.kind = %s "
             f"AND e.object_id IN ({within_sql}) "
             "ORDER BY bm25(core_searchentry_fts, 5.0, 1.0), e.object_id LIMIT %s OFFSET %s"
@@ -153,7 +155,7 @@ def search_highlights(
             "SELECT e.object_id, "  # noqa: S608 - only ORM-built SQL and placeholders are interpolated
             "highlight(core_searchentry_fts, 0, %s, %s), "
             "snippet(core_searchentry_fts, 1, %s, %s, '…', 24) "
-            "FROM core_searchentry_fts f JOIN core_searchentry e ON e.id = f.rowid "
+            "FROM core_searchentry_fts f CROSS JOIN core_searchentry e ON e.id = f.rowid "
             "WHERE core_searchentry_fts MATCH %s AND e.kind = %s "
             f"AND e.object_id IN ({placeholders})"
         )

@@ -10,7 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from activator.accounts.predicates import affiliated_organisation_ids, is_network_member
@@ -94,8 +95,10 @@ def catalog_projects() -> QuerySet[Project]:
 
 def filter_projects(projects: QuerySet[Project], query: ProjectQuery) -> QuerySet[Project]:
     for facet, values in query.filters.items():
-        matching = CatalogFacet.objects.filter(facet=facet, value__in=values)
-        projects = projects.filter(id__in=matching.values("project_id"))
+        matching = CatalogFacet.objects.filter(
+            project_id=OuterRef("id"), facet=facet, value__in=values
+        )
+        projects = projects.filter(Exists(matching))
     if query.q:
         sql, params = search_match_sql(SEARCH_KIND, query.q)
         projects = projects.filter(id__in=RawSQL(sql, params))  # noqa: S611 - fixed SQL, words as params
@@ -113,28 +116,56 @@ class FacetValue:
 def facet_counts(projects: QuerySet[Project], query: ProjectQuery) -> dict[str, list[FacetValue]]:
     """Counts per facet value over `projects`, following every active filter but the facet's own.
 
-    One query counts all facets nobody selected a value in; one more per facet with a selection.
+    One statement: the projects matching the words are found once, each with a yes/no flag per
+    facet that has a selection; a facet's values are then counted over the projects whose
+    flags for the *other* selected facets all hold.
     """
+    matched_sql, params = (
+        filter_projects(projects, replace(query, filters={}))
+        .order_by()
+        .values("id")
+        .query.sql_with_params()
+    )
+    selected = list(query.filters)
+    flags = []
+    flag_params: list[Any] = []
+    for i, facet in enumerate(selected):
+        values = query.filters[facet]
+        flags.append(
+            ", EXISTS (SELECT 1 FROM projects_catalogfacet s WHERE s.project_id = m.id "  # noqa: S608 - placeholders only
+            f"AND s.facet = %s AND s.value IN ({', '.join(['%s'] * len(values))})) AS f{i}"
+        )
+        flag_params += [facet, *values]
+
+    def others_hold(skip: int | None) -> str:
+        return " AND ".join(f"b.f{i}" for i in range(len(selected)) if i != skip) or "1 = 1"
+
+    condition, condition_params = "1 = 1", []
+    if selected:
+        whens = "".join(f"WHEN %s THEN ({others_hold(i)}) " for i in range(len(selected)))
+        condition = f"CASE c.facet {whens}ELSE ({others_hold(None)}) END"
+        condition_params = selected
+    sql = (
+        f"WITH base AS {_materialized()}(SELECT m.id{''.join(flags)} FROM ({matched_sql}) m) "  # noqa: S608 - ORM-built SQL and placeholders
+        "SELECT c.facet, c.value, COUNT(*) FROM base b "
+        "JOIN projects_catalogfacet c ON c.project_id = b.id "
+        f"WHERE {condition} GROUP BY c.facet, c.value"
+    )
     counted: dict[str, dict[str, int]] = {key: {} for key in FACET_KEYS}
-    idle = [key for key in FACET_KEYS if key not in query.filters]
-    if idle:
-        matched = filter_projects(projects, query).values("id")
-        rows = (
-            CatalogFacet.objects.filter(facet__in=idle, project_id__in=matched)
-            .values_list("facet", "value")
-            .annotate(n=Count("*"))
-        )
-        for facet, value, n in rows:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*flag_params, *params, *condition_params])
+        for facet, value, n in cursor.fetchall():
             counted[facet][value] = n
-    for facet in query.filters:
-        matched = filter_projects(projects, query.without(facet)).values("id")
-        rows = (
-            CatalogFacet.objects.filter(facet=facet, project_id__in=matched)
-            .values_list("value")
-            .annotate(n=Count("*"))
-        )
-        counted[facet] = {value: n for value, n in rows}
     return {key: _facet_values(key, counted[key], query.filters.get(key, [])) for key in FACET_KEYS}
+
+
+def _materialized() -> str:
+    """Ask the database to compute the matched projects once (PostgreSQL, SQLite 3.35+)."""
+    if connection.vendor == "postgresql":
+        return "MATERIALIZED "
+    if connection.vendor == "sqlite" and connection.Database.sqlite_version_info >= (3, 35):
+        return "MATERIALIZED "
+    return ""
 
 
 def _facet_values(key: str, counts: dict[str, int], selected: Sequence[str]) -> list[FacetValue]:
@@ -186,7 +217,7 @@ class RankedResults:
         ids = search_rank_page(
             SEARCH_KIND,
             self.query.q,
-            within=self.unranked.values("id").query.sql_with_params(),
+            within=self.matched.order_by().values("id").query.sql_with_params(),
             limit=max(limit, 0),
             offset=start,
         )
