@@ -709,10 +709,8 @@ def catalog(
     """
     query = filters.to_query()
     projects = selectors.catalog_projects()
-    page = ProjectPagination().paginate_queryset(
-        selectors.search_projects(projects, query), pagination, request
-    )
-    facets = selectors.facet_counts(projects, query)
+    results, facets = selectors.search_with_facets(projects, query)
+    page = ProjectPagination().paginate_queryset(results, pagination, request)
     return {
         **page,
         "facets": {

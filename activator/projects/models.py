@@ -389,9 +389,7 @@ class CatalogFacet(models.Model):
     """
 
     # Indexed by (project, facet) below; a separate index on project alone would only cost writes.
-    project = models.ForeignKey(
-        Project, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
     facet = models.CharField(max_length=12)
     value = models.CharField(max_length=120)
 

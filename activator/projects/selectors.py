@@ -113,7 +113,9 @@ class FacetValue:
     selected: bool
 
 
-def facet_counts(projects: QuerySet[Project], query: ProjectQuery) -> dict[str, list[FacetValue]]:
+def _facets_and_total(
+    projects: QuerySet[Project], query: ProjectQuery
+) -> tuple[dict[str, list[FacetValue]], int]:
     """Counts per facet value over `projects`, following every active filter but the facet's own.
 
     One statement: the projects matching the words are found once, each with a yes/no flag per
@@ -131,9 +133,12 @@ def facet_counts(projects: QuerySet[Project], query: ProjectQuery) -> dict[str, 
     flag_params: list[Any] = []
     for i, facet in enumerate(selected):
         values = query.filters[facet]
+        # A scalar subquery with LIMIT 1: probed once per matched project through the index,
+        # where EXISTS lets PostgreSQL hash every project having the value instead.
         flags.append(
-            ", EXISTS (SELECT 1 FROM projects_catalogfacet s WHERE s.project_id = m.id "  # noqa: S608 - placeholders only
-            f"AND s.facet = %s AND s.value IN ({', '.join(['%s'] * len(values))})) AS f{i}"
+            ", (SELECT 1 FROM projects_catalogfacet s WHERE s.project_id = m.id "  # noqa: S608 - placeholders only
+            f"AND s.facet = %s AND s.value IN ({', '.join(['%s'] * len(values))}) LIMIT 1) "
+            f"IS NOT NULL AS f{i}"
         )
         flag_params += [facet, *values]
 
@@ -145,18 +150,40 @@ def facet_counts(projects: QuerySet[Project], query: ProjectQuery) -> dict[str, 
         whens = "".join(f"WHEN %s THEN ({others_hold(i)}) " for i in range(len(selected)))
         condition = f"CASE c.facet {whens}ELSE ({others_hold(None)}) END"
         condition_params = selected
+    # The last row (facet NULL) counts the projects matching everything: the result's size.
     sql = (
         f"WITH base AS {_materialized()}(SELECT m.id{''.join(flags)} FROM ({matched_sql}) m) "  # noqa: S608 - ORM-built SQL and placeholders
         "SELECT c.facet, c.value, COUNT(*) FROM base b "
         "JOIN projects_catalogfacet c ON c.project_id = b.id "
-        f"WHERE {condition} GROUP BY c.facet, c.value"
+        f"WHERE {condition} GROUP BY c.facet, c.value "
+        f"UNION ALL SELECT NULL, NULL, COUNT(*) FROM base b WHERE {others_hold(None)}"
     )
     counted: dict[str, dict[str, int]] = {key: {} for key in FACET_KEYS}
+    total = 0
     with connection.cursor() as cursor:
         cursor.execute(sql, [*flag_params, *params, *condition_params])
         for facet, value, n in cursor.fetchall():
-            counted[facet][value] = n
-    return {key: _facet_values(key, counted[key], query.filters.get(key, [])) for key in FACET_KEYS}
+            if facet is None:
+                total = n
+            else:
+                counted[facet][value] = n
+    facets = {
+        key: _facet_values(key, counted[key], query.filters.get(key, [])) for key in FACET_KEYS
+    }
+    return facets, total
+
+
+def facet_counts(projects: QuerySet[Project], query: ProjectQuery) -> dict[str, list[FacetValue]]:
+    """Counts per facet value over `projects`, following every active filter but the facet's own."""
+    return _facets_and_total(projects, query)[0]
+
+
+def search_with_facets(
+    projects: QuerySet[Project], query: ProjectQuery
+) -> tuple[Any, dict[str, list[FacetValue]]]:
+    """The matching projects (as `search_projects`) and the facet counts, counted together."""
+    facets, total = _facets_and_total(projects, query)
+    return search_projects(projects, query, count=total), facets
 
 
 def _materialized() -> str:
@@ -195,11 +222,12 @@ def with_card_details(projects: QuerySet[Project]) -> QuerySet[Project]:
 class RankedResults:
     """Search results best match first, paged by the database; Django's Paginator reads it."""
 
-    def __init__(self, projects: QuerySet[Project], query: ProjectQuery) -> None:
+    def __init__(
+        self, projects: QuerySet[Project], query: ProjectQuery, count: int | None = None
+    ) -> None:
         self.query = query
-        self.unranked = filter_projects(projects, replace(query, q=""))
         self.matched = filter_projects(projects, query)
-        self._count: int | None = None
+        self._count = count
 
     def count(self) -> int:
         if self._count is None:
@@ -225,11 +253,36 @@ class RankedResults:
         return [found[i] for i in ids if i in found]
 
 
-def search_projects(projects: QuerySet[Project], query: ProjectQuery) -> Any:
-    """The matching projects in the asked order: a queryset, or ranked results for words."""
+class CountedResults:
+    """A queryset whose size is already known, so paging it does not count it again."""
+
+    def __init__(self, projects: QuerySet[Project], count: int) -> None:
+        self.projects, self._count = projects, count
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index: slice) -> list[Project]:
+        return list(self.projects[index])
+
+    def __iter__(self):
+        return iter(self.projects)
+
+
+def search_projects(
+    projects: QuerySet[Project], query: ProjectQuery, count: int | None = None
+) -> Any:
+    """The matching projects in the asked order: a queryset, or ranked results for words.
+
+    `count`, when the caller already knows how many match, spares the pager a count query.
+    """
     if query.q and query.sort == "relevance":
-        return RankedResults(projects, query)
-    return with_card_details(filter_projects(projects, query).order_by(*SORTS[query.sort]))
+        return RankedResults(projects, query, count)
+    ordered = with_card_details(filter_projects(projects, query).order_by(*SORTS[query.sort]))
+    return ordered if count is None else CountedResults(ordered, count)
 
 
 def highlights_for(query: ProjectQuery, projects: Sequence[Project]) -> dict[int, dict]:

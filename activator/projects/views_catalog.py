@@ -244,7 +244,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
     query = ProjectQuery.from_params(request.GET)
     state = _state(request.GET)
     projects = selectors.catalog_projects()
-    results = _search(query)
+    results, facets = selectors.search_with_facets(projects, query)
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     items = list(page.object_list)
     highlights = selectors.highlights_for(query, items)
@@ -256,7 +256,6 @@ def catalog(request: HttpRequest) -> HttpResponse:
         }
         for project in items
     ]
-    facets = selectors.facet_counts(projects, query)
     chips = _chips(query, state, facets)
     context = {
         "query": query,
