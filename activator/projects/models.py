@@ -1,9 +1,11 @@
 """A city's smart city project over its whole life; a published project is a catalog case study."""
 
 import datetime
+import os
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -324,12 +326,34 @@ def project_file_path(instance: "ProjectFile", filename: str) -> str:
     return f"projects/{instance.project_id}/{filename}"
 
 
+class PrivateFileStorage(FileSystemStorage):
+    """Files under PRIVATE_MEDIA_ROOT: no public address, handed out only by permission checks."""
+
+    @property
+    def base_location(self) -> str:
+        return str(settings.PRIVATE_MEDIA_ROOT)
+
+    @property
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+    def url(self, name: str | None) -> str:
+        raise ValueError("Private files have no public address; use the download view.")
+
+
+def private_storage() -> FileSystemStorage:
+    return PrivateFileStorage()
+
+
 class ProjectFile(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="files")
     title = models.CharField(_("title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=FileKind, default=FileKind.REPORT)
     file = models.FileField(
-        _("file"), upload_to=project_file_path, validators=[validate_project_file]
+        _("file"),
+        upload_to=project_file_path,
+        storage=private_storage,
+        validators=[validate_project_file],
     )
     size = models.PositiveBigIntegerField(default=0, editable=False)
     uploaded_by = models.ForeignKey(

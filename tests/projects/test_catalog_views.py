@@ -540,7 +540,7 @@ def test_compare_skips_projects_not_in_the_catalog(client, cases):
 
 @pytest.fixture
 def campus(cases, city, taxonomy, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+    settings.MEDIA_ROOT = settings.PRIVATE_MEDIA_ROOT = tmp_path
     project = cases["campus"]
     services.project_update(
         actor=None,
