@@ -127,7 +127,7 @@ def load_case_study(case: dict[str, Any]) -> tuple[Project, bool]:
             project=project,
             name=name,
             role=role,
-            stakeholder_type=StakeholderType.objects.get(slug=stakeholder),
+            stakeholder_type=StakeholderType.objects.get(slug=stakeholder) if stakeholder else None,
         )
     for source, kind, value in case.get("fundings", []):
         services.funding_add(
