@@ -334,15 +334,14 @@ def answer_of_ours(scenario: dict[str, str]) -> dict[str, Any]:
     """What the API computes, through the same selectors, in this process."""
     from django.db.models import prefetch_related_objects
 
-    from activator.projects.selectors import catalog_projects, facet_counts, search_projects
+    from activator.projects.selectors import catalog_projects, search_with_facets
 
     query = scenario_query(scenario)
     projects = catalog_projects()
-    results = search_projects(projects, query)
+    results, facets = search_with_facets(projects, query)
     count = results.count()
     items = list(results[0:PAGE_SIZE])
     prefetch_related_objects(items, "organisation__region", "sectors", "pillars", "sdgs")
-    facets = facet_counts(projects, query)
     return {
         "count": count,
         "page": [p.id for p in items],
