@@ -344,7 +344,10 @@ def project_delete(*, actor: Any, project: Project) -> None:
         raise ValidationError(_("Take the project out of the catalog before deleting it."))
     audit_record(actor=actor, action="project.deleted", target=project, changes={})
     search_remove(kind=SEARCH_KIND, object_id=project.pk)
+    stored = [item.file for item in project.files.all()]
     project.delete()
+    # The uploads go once the deletion is committed; a rolled-back delete keeps them.
+    transaction.on_commit(lambda: [f.delete(save=False) for f in stored])
 
 
 def _child_changed(actor: Any, project: Project, action: str, item: Any, **changes: Any) -> None:

@@ -41,3 +41,24 @@ def test_a_private_projects_file_reaches_only_its_organisation(
         client.force_login(outsider)
         assert client.get(url).status_code == 404
     assert Client().get(f"/media/{item.file.name}").status_code == 404
+
+
+def test_deleting_a_project_removes_its_uploads(
+    settings, tmp_path, city, make_project, representative, django_capture_on_commit_callbacks
+):
+    from activator.projects.services import project_delete
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    project = make_project(city)
+    item = file_add(
+        actor=representative,
+        project=project,
+        title="Plan",
+        kind="report",
+        file=SimpleUploadedFile("plan.pdf", PDF, content_type="application/pdf"),
+    )
+    stored = tmp_path / item.file.name
+    assert stored.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        project_delete(actor=representative, project=project)
+    assert not stored.exists()
