@@ -69,13 +69,6 @@ class ProjectQuery:
             q=str(q).strip()[:200], filters=filters, sort=sort if sort in SORTS else "relevance"
         )
 
-    def without(self, facet: str) -> "ProjectQuery":
-        return replace(self, filters={k: v for k, v in self.filters.items() if k != facet})
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.q and not self.filters
-
 
 def projects_visible_to(user: Any) -> QuerySet[Project]:
     """The projects a person may see: public ones, network ones to the network, own ones."""

@@ -22,7 +22,7 @@ from activator.core.money import to_usd
 from activator.core.search import search_index, search_remove
 from activator.members.enums import OrganisationType
 from activator.members.models import Organisation
-from activator.projects.enums import BudgetBand, MilestoneStatus, PartnerRole, Stage, Visibility
+from activator.projects.enums import BudgetBand, MilestoneStatus, PartnerRole, Visibility
 from activator.projects.models import (
     YEAR_MAX,
     YEAR_MIN,
@@ -567,7 +567,3 @@ def link_add(*, actor: Any, project: Project, title: str, url: str) -> ProjectLi
 def link_remove(*, actor: Any, link: ProjectLink) -> None:
     _child_changed(actor, link.project, "project.link_removed", link, link=[link.url, None])
     link.delete()
-
-
-def stage_order(stage: str) -> int:
-    return list(Stage.values).index(stage)
