@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "activator.accounts",
     "activator.members",
     "activator.projects",
+    "activator.calls",
 ]
 
 MIDDLEWARE = [

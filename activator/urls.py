@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("activator.accounts.urls")),
     path("members/", include("activator.members.urls")),
     path("", include("activator.projects.urls")),
+    path("", include("activator.calls.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),
