@@ -5,6 +5,8 @@ import datetime
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from activator.calls.seed import KINDS as CALL_KINDS
+from activator.calls.seed import load_calls_seed
 from activator.members.seed import DEMO_PEOPLE, KINDS, configured_demo_password, load_seed
 from activator.projects.seed import KINDS as PROJECT_KINDS
 from activator.projects.seed import load_project_seed
@@ -26,6 +28,7 @@ LABELS = {
     "sdgs": "Sustainable development goals",
     "project_templates": "Project templates",
     "case_studies": "Catalog case studies",
+    "calls": "Calls",
 }
 
 
@@ -68,9 +71,12 @@ class Command(BaseCommand):
         if verbose:
             self.stdout.write("Taxonomies, project templates and catalog case studies")
         counts.update(load_project_seed())
+        if verbose:
+            self.stdout.write("Calls: awards, prize, feasibility study and training")
+        counts.update(load_calls_seed(today=options["today"]))
         if not verbose:
             return
-        kinds = [*KINDS, *PROJECT_KINDS]
+        kinds = [*KINDS, *PROJECT_KINDS, *CALL_KINDS]
         if with_people:
             kinds.append("demo_users")
         for kind in kinds:
