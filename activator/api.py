@@ -4,6 +4,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 
+from activator.calls.api import router as calls_router
 from activator.core.api import register_error_handlers
 from activator.members.api import router as members_router
 from activator.projects.api import router as projects_router
@@ -21,6 +22,7 @@ api = NinjaAPI(
 register_error_handlers(api)
 api.add_router("/", members_router)
 api.add_router("/", projects_router)
+api.add_router("/", calls_router)
 
 
 @csrf_exempt  # it changes nothing, and an unsafe method must also get the JSON 404

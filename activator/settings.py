@@ -43,7 +43,11 @@ def secret_key() -> str:
 
 
 DEBUG = env_bool("DEBUG")
-TESTING = env_bool("TESTING", Path(sys.argv[0]).name in {"pytest", "py.test"})
+TESTING = env_bool(
+    "TESTING",
+    Path(sys.argv[0]).name in {"pytest", "py.test"}
+    or (Path(sys.argv[0]).name == "__main__.py" and "pytest" in sys.modules),
+)
 SECRET_KEY = secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

@@ -5,6 +5,7 @@ answer the form; review rounds score them with a rubric; decisions close the loo
 """
 
 import datetime
+import os
 import zoneinfo
 
 from django.conf import settings
@@ -150,6 +151,7 @@ class Call(models.Model):
             models.CheckConstraint(
                 condition=models.Q(opens_at__lt=models.F("deadline")),
                 name="call_opens_before_deadline",
+                violation_error_message=_("The deadline must come after the opening."),
             )
         ]
 
@@ -345,7 +347,10 @@ class Application(models.Model):
 
     @property
     def applicant_name(self) -> str:
-        return self.organisation.name if self.organisation_id else str(self.applicant)
+        """The organisation, or the person by name (never by e-mail: results pages are public)."""
+        if self.organisation_id:
+            return self.organisation.name
+        return self.applicant.full_name or str(_("Individual applicant"))
 
 
 def application_file_path(instance: "ApplicationFile", filename: str) -> str:
@@ -377,6 +382,14 @@ class ApplicationFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def shown_name(self, *, anonymous: bool) -> str:
+        """The name to show and download under: by the application's code when reviewers must
+        not learn who applied, since the applicant's own file name may say so."""
+        if not anonymous:
+            return self.name
+        extension = os.path.splitext(self.file.name)[1].lower()
+        return f"{self.application.code}-{self.question_id}{extension}"
 
 
 class ReviewRound(models.Model):

@@ -22,6 +22,7 @@ from activator.calls.enums import (
     DatePrecision,
     PhaseKind,
     ReviewStatus,
+    RoundStatus,
 )
 from activator.calls.models import (
     Application,
@@ -151,6 +152,7 @@ def reviews_of(user: Any) -> QuerySet[Review]:
     return (
         Review.objects.filter(reviewer=user)
         .exclude(application__status=ApplicationStatus.WITHDRAWN)
+        .exclude(round__status=RoundStatus.SETUP)
         .select_related("round", "round__call", "application", "application__category")
         .order_by("-round__call__deadline", "round__number", "application_id")
     )

@@ -104,6 +104,11 @@ def call_create(
     unknown = set(fields) - set(CALL_FIELDS)
     if unknown:
         raise TypeError(f"Unknown call fields: {sorted(unknown)}")
+    categories = [name.strip() for name in categories if name.strip()]
+    if len({name.casefold() for name in categories}) != len(categories):
+        raise ValidationError({"categories": _("Each category may be listed only once.")})
+    if any(len(name) > 200 for name in categories):
+        raise ValidationError({"categories": _("Category names have at most 200 characters.")})
     call = Call(**fields, created_by=_actor_or_none(actor))
     call.slug = unique_call_slug(call.title, call.year or 0)
     call.full_clean(exclude=["slug"])
@@ -130,6 +135,7 @@ def call_update(
     if unknown:
         raise TypeError(f"Unknown call fields: {sorted(unknown)}")
     before = snapshot(call, CALL_FIELDS)
+    before_regions = sorted(call.regions.values_list("name", flat=True))
     for name, value in fields.items():
         setattr(call, name, value)
     call.full_clean()
@@ -137,7 +143,10 @@ def call_update(
     if regions is not None:
         call.regions.set(regions)
     changes = diff(before, snapshot(call, CALL_FIELDS))
-    if changes or regions is not None:
+    after_regions = sorted(call.regions.values_list("name", flat=True))
+    if after_regions != before_regions:
+        changes["regions"] = [", ".join(before_regions), ", ".join(after_regions)]
+    if changes:
         audit_record(actor=actor, action="call.updated", target=call, changes=changes)
     return call
 
@@ -274,6 +283,10 @@ def part_remove(*, actor: Any, item: Any) -> None:
         raise ValidationError(_("Applications use this category; it cannot be removed."))
     if isinstance(item, DecisionLevel) and item.applications.exists():
         raise ValidationError(_("Decisions use this level; it cannot be removed."))
+    if isinstance(item, Question) and (
+        item.files.exists() or item.call.applications.filter(answers__has_key=str(item.pk)).exists()
+    ):
+        raise ValidationError(_("Applications answer this question; it cannot be removed."))
     call = item.call
     kind = type(item).__name__.lower()
     label = str(item)
@@ -385,6 +398,8 @@ def _clean_answer(question: Question, value: Any, organisation: Organisation | N
             project_id = int(project_id)
         except (TypeError, ValueError) as error:
             raise ValidationError(_("Choose one of your projects.")) from error
+        if not 0 < project_id < 2**63:
+            raise ValidationError(_("Choose one of your projects."))
         if (
             organisation is None
             or not Project.objects.filter(pk=project_id, organisation=organisation).exists()
@@ -533,15 +548,22 @@ def application_save(
     application.answers = stored
     application.full_clean()
     application.save()
-    for key, upload in (files or {}).items():
-        _store_file(application, questions[str(key)], upload)
-    if application.status == ApplicationStatus.SUBMITTED:
-        missing = missing_answers(application)
-        if missing:
-            raise ValidationError(
-                _("A submitted application must stay complete; missing: %(questions)s.")
-                % {"questions": "; ".join(q.label for q in missing)}
-            )
+    stored_files = []
+    try:
+        for key, upload in (files or {}).items():
+            stored_files.append(_store_file(application, questions[str(key)], upload).file)
+        if application.status == ApplicationStatus.SUBMITTED:
+            missing = missing_answers(application)
+            if missing:
+                raise ValidationError(
+                    _("A submitted application must stay complete; missing: %(questions)s.")
+                    % {"questions": "; ".join(q.label for q in missing)}
+                )
+    except Exception:
+        # The rows roll back with the transaction; the bytes already written must go too.
+        for stored in stored_files:
+            stored.delete(save=False)
+        raise
     changes = diff(before, _snapshot(application))
     audit_record(
         actor=actor,

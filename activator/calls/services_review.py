@@ -276,6 +276,9 @@ def assign(
 def unassign(*, actor: Any, review: Review) -> None:
     if review.status == ReviewStatus.SUBMITTED:
         raise ValidationError(_("A submitted review cannot be taken back."))
+    if review.status == ReviewStatus.CONFLICTED:
+        # The record is what keeps the application away from this reviewer.
+        raise ValidationError(_("A declared conflict of interest stays on record."))
     audit_record(
         actor=actor,
         action="review.unassigned",
@@ -367,6 +370,8 @@ def bid_save(
     """A reviewer's wish for one application; None clears it."""
     if not review_round.pool.filter(reviewer=actor).exists():
         raise ValidationError(_("You are not in this round's reviewer pool."))
+    if review_round.status == RoundStatus.CLOSED:
+        raise ValidationError(_("This round is closed."))
     if not review_round.entries.filter(application=application).exists():
         raise ValidationError(_("This application is not in this round."))
     if preference is None:

@@ -16,6 +16,7 @@ from import_export import fields, resources, widgets
 from import_export.results import RowResult
 
 from activator.core.models import CountryRegion, Region
+from activator.core.spreadsheets import FORMULA_PREFIXES
 from activator.members.enums import OrganisationType
 from activator.members.models import Organisation
 
@@ -40,7 +41,6 @@ EXPORT_ONLY_COLUMNS = ["membership_status", "membership_category", "joined_on", 
 REQUIRED_COLUMNS = ["name", "type", "country", "region"]
 
 #: Text that a spreadsheet program would run as a formula when the file is opened.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 TRUE_WORDS = {"1", "true", "yes", "y", "x"}
 FALSE_WORDS = {"", "0", "false", "no", "n"}

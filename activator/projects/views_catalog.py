@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET
 
+from activator.core.spreadsheets import guarded_text
 from activator.projects import selectors
 from activator.projects.facets import FACETS
 from activator.projects.models import Project
@@ -34,7 +35,6 @@ COMPARE_MIN, COMPARE_MAX = 2, 4
 EXPORT_LIMIT = 10_000
 EXPORT_CHUNK = 500
 #: Text that a spreadsheet program would run as a formula when the file is opened.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 #: The orders a visitor can pick; relevance only means something when there are words.
 SORT_LABELS = {
     "relevance": gettext_lazy("Relevance"),
@@ -287,13 +287,6 @@ class _Echo:
         return value
 
 
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
-
-
 def _export_projects(results: Any) -> Iterator[Project]:
     """The results in their order, at most EXPORT_LIMIT, read from the database in chunks."""
     related = ["pillars", "sdgs", "fundings"]
@@ -325,7 +318,7 @@ def _export_row(request: HttpRequest, project: Project) -> list[str]:
         project.budget_currency if project.budget_amount is not None else "",
         request.build_absolute_uri(reverse("projects:case_study", args=[project.slug])),
     ]
-    return [_cell(value) for value in values]
+    return [guarded_text(value) for value in values]
 
 
 def _export_header() -> list[str]:
