@@ -8,8 +8,9 @@ one round with normalisation and trim 1, 200 reviewers, 10,000 submitted applica
 - ours: `selectors.ranking_rows(round)`, the engine: one SQL statement computing each review's
   z-score against its reviewer's mean and spread, the trimmed mean per application, the spread
   and the rank within each category;
-- the reference: a plain Python loop that reads the same submitted reviews in one query
-  (application, category, reviewer, total) and computes the same figures in dictionaries;
+- the reference: a plain Python loop that reads the same submitted reviews, and the round's
+  entries, in one query (application, category, reviewer, total) and computes the same
+  figures in dictionaries;
 - `selectors.ranking(round)`: the rows with their applications loaded, as the staff page
   shows them.
 
@@ -22,8 +23,8 @@ printed and written to bench/results/calls.txt. Not part of the test suite.
         [--databases sqlite,postgresql] [--postgres URL]
 
 PostgreSQL is reached at --postgres (default: the server of DATABASE_URL when it names one,
-else postgres://postgres@127.0.0.1:5432), where the database --pg-database (default act_bench)
-is created and dropped again.
+else postgres://postgres@127.0.0.1:5432), where the database --pg-database
+(default activator_bench_calls) is created and dropped again.
 """
 
 import argparse
@@ -88,7 +89,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="comma-separated: sqlite, postgresql (default both)",
     )
     parser.add_argument("--postgres", default=default_postgres(), metavar="URL")
-    parser.add_argument("--pg-database", default="act_bench")
+    parser.add_argument("--pg-database", default="activator_bench_calls")
     parser.add_argument("--keep", action="store_true", help="keep the databases")
     parser.add_argument("--out", default=str(RESULTS), help="where to write the report")
     # Internal: one database per process, since Django is set up once per process.
@@ -105,12 +106,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 # --- The reference: a plain Python loop -------------------------------------------------------
 
 REVIEWS_SQL = """
-SELECT e.application_id, app.category_id, rv.reviewer_id, rv.total
+SELECT rv.application_id, app.category_id, rv.reviewer_id, rv.total
+FROM calls_review rv
+JOIN calls_application app ON app.id = rv.application_id
+WHERE rv.round_id = %(round)s AND rv.status = %(submitted)s AND app.status <> %(withdrawn)s
+UNION ALL
+SELECT e.application_id, app.category_id, NULL, NULL
 FROM calls_roundentry e
 JOIN calls_application app ON app.id = e.application_id
-LEFT JOIN calls_review rv
-    ON rv.application_id = e.application_id AND rv.round_id = e.round_id AND rv.status = %s
-WHERE e.round_id = %s AND app.status <> %s
+WHERE e.round_id = %(round)s AND app.status <> %(withdrawn)s
 """
 
 
@@ -129,18 +133,24 @@ def plain_python_ranking(review_round: Any) -> dict[int, dict[str, Any]]:
     with connection.cursor() as cursor:
         cursor.execute(
             REVIEWS_SQL,
-            [ReviewStatus.SUBMITTED, review_round.pk, ApplicationStatus.WITHDRAWN],
+            {
+                "round": review_round.pk,
+                "submitted": ReviewStatus.SUBMITTED,
+                "withdrawn": ApplicationStatus.WITHDRAWN,
+            },
         )
         rows = cursor.fetchall()
 
+    # The round's applications are its entries (the rows without a reviewer); every submitted
+    # review in the round counts towards its reviewer's mean and spread.
     category_of: dict[int, int | None] = {}
     reviews_of: dict[int, list[tuple[int, float]]] = defaultdict(list)
     count: dict[int, int] = defaultdict(int)
     total: dict[int, float] = defaultdict(float)
     squares: dict[int, float] = defaultdict(float)
     for application_id, category_id, reviewer_id, value in rows:
-        category_of[application_id] = category_id
         if reviewer_id is None:
+            category_of[application_id] = category_id
             continue
         reviews_of[application_id].append((reviewer_id, value))
         count[reviewer_id] += 1

@@ -143,7 +143,7 @@ def generate_call_reviews(
         )
         services_review.round_start(actor=None, review_round=review_round)
 
-        bias = {p.pk: rng.gauss(0, 1.2) for p in people}  # harsh below 0, lenient above
+        bias = {p.pk: rng.gauss(0, 0.7) for p in people}  # harsh below 0, lenient above
         reviewer_ids = [p.pk for p in people]
         total_reviews = applications * per_application
         batch: list[Review] = []
@@ -152,8 +152,8 @@ def generate_call_reviews(
             quality = rng.uniform(3, 8)
             for reviewer_id in rng.sample(reviewer_ids, per_application):
                 level = quality + bias[reviewer_id]
-                impact = _clamp(rng.gauss(level, 1.0))
-                innovation = _clamp(rng.gauss(level, 1.5))
+                impact = _clamp(rng.gauss(level, 0.6))
+                innovation = _clamp(rng.gauss(level, 0.9))
                 total = (WEIGHTS[0] * impact + WEIGHTS[1] * innovation) / sum(WEIGHTS)
                 batch.append(
                     Review(

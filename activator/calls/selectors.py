@@ -188,26 +188,26 @@ WITH reviewed AS (
     JOIN calls_application app ON app.id = rv.application_id
     WHERE rv.round_id = %(round)s AND rv.status = %(submitted)s AND app.status <> %(withdrawn)s
 ),
-per_reviewer AS (
-    SELECT reviewer_id, AVG(raw) AS mu, AVG(raw * raw) - AVG(raw) * AVG(raw) AS variance
-    FROM reviewed
-    GROUP BY reviewer_id
-),
 valued AS (
-    SELECT r.application_id, r.raw,
+    SELECT application_id, raw,
+        AVG(raw) OVER (PARTITION BY reviewer_id) AS mu,
+        AVG(raw * raw) OVER (PARTITION BY reviewer_id) AS mu2
+    FROM reviewed
+),
+normalised AS (
+    SELECT application_id, raw,
         CASE
-            WHEN %(normalise)s = 0 THEN r.raw
-            WHEN p.variance > 1e-12 THEN (r.raw - p.mu) / SQRT(p.variance)
+            WHEN %(normalise)s = 0 THEN raw
+            WHEN mu2 - mu * mu > 1e-12 THEN (raw - mu) / SQRT(mu2 - mu * mu)
             ELSE 0.0
         END AS value
-    FROM reviewed r
-    JOIN per_reviewer p ON p.reviewer_id = r.reviewer_id
+    FROM valued
 ),
 ordered AS (
     SELECT application_id, raw, value,
         ROW_NUMBER() OVER (PARTITION BY application_id ORDER BY value) AS pos,
         COUNT(*) OVER (PARTITION BY application_id) AS n
-    FROM valued
+    FROM normalised
 ),
 scored AS (
     SELECT application_id,
@@ -278,9 +278,11 @@ def ranking_rows(review_round: ReviewRound) -> list[RankedRow]:
 def ranking(review_round: ReviewRound) -> list[RankedRow]:
     """The round's ranking per category, each row with its application (one query more)."""
     rows = ranking_rows(review_round)
-    applications = Application.objects.select_related(
-        "category", "organisation", "applicant", "level"
-    ).in_bulk([r.application_id for r in rows])
+    applications = (
+        Application.objects.select_related("category", "organisation", "applicant", "level")
+        .defer("answers")
+        .in_bulk([r.application_id for r in rows])
+    )
     positions = dict(review_round.call.categories.values_list("id", "position"))
     for row in rows:
         row.application = applications[row.application_id]

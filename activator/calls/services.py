@@ -477,7 +477,7 @@ def application_start(
         country=country,
     )
     if problems:
-        raise ValidationError(problems, code="ineligible")
+        raise ValidationError([ValidationError(p, code="ineligible") for p in problems])
     if not title.strip():
         raise ValidationError({"title": _("Give the application a title.")})
     application = Application(
@@ -536,7 +536,7 @@ def application_save(
             application=application,
         )
         if problems:
-            raise ValidationError(problems, code="ineligible")
+            raise ValidationError([ValidationError(p, code="ineligible") for p in problems])
     stored, errors = _clean_answers(application, answers or {})
     questions = {str(q.pk): q for q in application.call.questions.all()}
     for key in files or {}:
@@ -612,7 +612,7 @@ def application_submit(
         application=application,
     )
     if problems:
-        raise ValidationError(problems, code="ineligible")
+        raise ValidationError([ValidationError(p, code="ineligible") for p in problems])
     missing = missing_answers(application)
     if missing:
         raise ValidationError(

@@ -7,7 +7,7 @@ from typing import Literal
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from activator.accounts.predicates import served_region_ids
@@ -317,7 +317,7 @@ def create_organization(request: HttpRequest, payload: OrganisationIn):
     if not user.is_secretariat and data["region"].pk not in served_region_ids(user):
         raise ValidationError({"region": "You may only add organisations in your regions."})
     organisation = services.organisation_create(actor=user, **data)
-    return 201, _detail(organisation.pk)
+    return Status(201, _detail(organisation.pk))
 
 
 @router.patch(
@@ -340,7 +340,7 @@ def update_organization(request: HttpRequest, organization_id: int, payload: Org
     if "country" in data:
         data["country"] = data["country"].upper()
     services.organisation_update(actor=user, organisation=organisation, **data)
-    return 200, _detail(organisation.pk)
+    return Status(200, _detail(organisation.pk))
 
 
 @router.get(
@@ -372,7 +372,7 @@ def renew_membership(request: HttpRequest, organization_id: int, payload: RenewI
     data = payload.dict()
     data["fee_tier"] = _fee_tier(data["fee_tier"])
     services.membership_renew(actor=request.user, organisation=organisation, **data)
-    return 200, _detail(organisation.pk)
+    return Status(200, _detail(organisation.pk))
 
 
 @router.post(
@@ -391,7 +391,7 @@ def change_membership(
     authorize(request.user, "members.manage_membership", organisation)
     data = payload.dict(exclude_none=True)
     MEMBERSHIP_SERVICES[action](actor=request.user, organisation=organisation, **data)
-    return 200, _detail(organisation.pk)
+    return Status(200, _detail(organisation.pk))
 
 
 @router.post(
@@ -402,7 +402,7 @@ def change_membership(
 def submit_application(request: HttpRequest, payload: ApplicationIn):
     data = payload.dict()
     data["country"] = data["country"].upper()
-    return 201, services.application_submit(**data)
+    return Status(201, services.application_submit(**data))
 
 
 @router.get(
@@ -434,7 +434,7 @@ def approve_application(request: HttpRequest, application_id: int, payload: Appr
         fee_tier=_fee_tier(payload.fee_tier),
         region=_region(payload.region) if payload.region else None,
     )
-    return 200, _detail(organisation.pk)
+    return Status(200, _detail(organisation.pk))
 
 
 @router.get("/regions", response=list[RegionOut], summary="Regions")
