@@ -14,6 +14,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from activator.calls.enums import (
@@ -195,7 +196,7 @@ class Category(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
-        verbose_name = _("category")
+        verbose_name = pgettext_lazy("call", "category")
         verbose_name_plural = _("categories")
         constraints = [
             models.UniqueConstraint(fields=["call", "name"], name="category_name_unique_in_call")
@@ -211,8 +212,8 @@ class Phase(models.Model):
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="phases")
     kind = models.CharField(_("kind"), max_length=20, choices=PhaseKind, default=PhaseKind.OTHER)
     name = models.CharField(_("name"), max_length=200)
-    starts_on = models.DateField(_("from"))
-    ends_on = models.DateField(_("to"), null=True, blank=True)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
     precision = models.CharField(
         _("dated to the"), max_length=5, choices=DatePrecision, default=DatePrecision.DAY
     )
@@ -280,7 +281,7 @@ class Application(models.Model):
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="applications")
     category = models.ForeignKey(
         Category,
-        verbose_name=_("category"),
+        verbose_name=pgettext_lazy("call", "category"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,

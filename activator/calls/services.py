@@ -237,9 +237,11 @@ def call_copy(*, actor: Any, call: Call, year: int | None = None) -> Call:
 
 @transaction.atomic
 def results_publish(*, actor: Any, call: Call) -> Call:
-    """Put the decisions on the public results page."""
+    """Put the decisions on the public results page, closing the call if it is still open."""
     if not call.applications.filter(outcome__in=("winner", "selected", "accepted")).exists():
         raise ValidationError(_("There is no winner or selected application to publish yet."))
+    # Results end the call: it takes no more applications once they are public.
+    _set_status(actor, call, CallStatus.CLOSED, "call.closed")
     call.results_published_at = timezone.now()
     call.save(update_fields=["results_published_at", "updated_at"])
     audit_record(actor=actor, action="call.results_published", target=call)
@@ -556,8 +558,10 @@ def application_save(
             missing = missing_answers(application)
             if missing:
                 raise ValidationError(
-                    _("A submitted application must stay complete; missing: %(questions)s.")
-                    % {"questions": "; ".join(q.label for q in missing)}
+                    {
+                        str(q.pk): _("A submitted application must answer this question.")
+                        for q in missing
+                    }
                 )
     except Exception:
         # The rows roll back with the transaction; the bytes already written must go too.
@@ -616,8 +620,8 @@ def application_submit(
     missing = missing_answers(application)
     if missing:
         raise ValidationError(
-            _("Answer every required question first: %(questions)s.")
-            % {"questions": "; ".join(q.label for q in missing)},
+            _("Answer every required question first: %(questions)s")
+            % {"questions": "; ".join(q.label.rstrip(".") for q in missing)},
             code="incomplete",
         )
     before = _snapshot(application)

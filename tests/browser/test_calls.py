@@ -139,13 +139,11 @@ def test_city_applies_juror_scores_staff_awards_gold_and_the_public_sees_it(
     expect(ranking.locator("tbody tr")).to_have_count(1)
     expect(ranking.locator("tbody tr")).to_contain_text(TITLE)
     expect(ranking.locator("tbody tr")).to_contain_text("8.00")
-    office.goto(f"/calls/{call.slug}/manage/")
-    office.get_by_role("navigation", name="Manage this call").get_by_role(
-        "link", name="Decisions"
-    ).click()
+    ranking.get_by_role("link", name="Decide on applications").click()
+    expect(office.get_by_role("heading", name="Decisions", exact=True)).to_be_visible()
     office.get_by_label(application.code).check()
-    office.get_by_label(re.compile(r"^Decision:?$")).select_option(label="Winner")
-    office.get_by_label(re.compile(r"^Level:?$")).select_option(label="Gold")
+    office.get_by_label(re.compile(r"^Decision\b")).select_option(label="Winner")
+    office.get_by_label("Level", exact=True).select_option(label="Gold")
     office.get_by_role("button", name="Apply to the ticked applications").click()
     expect(office.get_by_role("status")).to_contain_text("1 application decided: Winner")
     expect(office.locator(".call-decisions tbody tr")).to_contain_text("Winner · Gold")

@@ -644,7 +644,7 @@ def test_submitting_an_incomplete_application_is_422(client, award, representati
         client, "post", f"{APPLICATIONS}/{application.id}/submit", user=representative
     )
     assert response.status_code == 422
-    assert messages(response) == ["Answer every required question first: What did you build?."]
+    assert messages(response) == ["Answer every required question first: What did you build?"]
     assert Application.objects.get().status == "draft"
 
 
