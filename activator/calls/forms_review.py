@@ -125,6 +125,9 @@ class AssignForm(forms.Form):
         self.fields["reviewer"].queryset = get_user_model().objects.filter(
             round_seats__round=review_round
         )
+        self.fields["reviewer"].label_from_instance = lambda u: (
+            f"{u.full_name} <{u.email}>" if u.full_name else u.email
+        )
 
 
 class AssignAutoForm(forms.Form):
@@ -167,7 +170,7 @@ class ReviewForm(forms.Form):
         label=_("Comment"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("What the applicant did well and what would make it stronger."),
+        help_text=_("For the jury and the staff who run the call; applicants never see it."),
     )
 
     def __init__(

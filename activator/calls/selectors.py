@@ -329,6 +329,22 @@ def round_progress(review_round: ReviewRound) -> dict[str, int]:
     }
 
 
+def applications_short_of_reviewers(review_round: ReviewRound, wanted: int) -> int:
+    """How many applications of the round have fewer than `wanted` reviewers (conflicts aside)."""
+    return (
+        review_round.entries.exclude(application__status=ApplicationStatus.WITHDRAWN)
+        .annotate(
+            reviewers=Count(
+                "application__reviews",
+                filter=Q(application__reviews__round=review_round)
+                & ~Q(application__reviews__status=ReviewStatus.CONFLICTED),
+            )
+        )
+        .filter(reviewers__lt=wanted)
+        .count()
+    )
+
+
 def round_detail(call: Call) -> QuerySet[ReviewRound]:
     return call.rounds.prefetch_related(
         "criteria", Prefetch("pool", queryset=RoundReviewer.objects.select_related("reviewer"))

@@ -576,9 +576,20 @@ def assign_auto(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             review_round=review_round,
             per_application=data["per_application"],
         )
-        return ngettext(
+        message = ngettext(
             "%(count)s review was assigned.", "%(count)s reviews were assigned.", created
         ) % {"count": created}
+        wanted = data["per_application"] or review_round.reviews_per_application
+        short = selectors.applications_short_of_reviewers(review_round, wanted)
+        if short:
+            message += " " + ngettext(
+                "%(count)s application still has fewer than %(n)s reviewers: "
+                "add people to the pool.",
+                "%(count)s applications still have fewer than %(n)s reviewers: "
+                "add people to the pool.",
+                short,
+            ) % {"count": short, "n": wanted}
+        return message
 
     return _submit(
         request,

@@ -385,6 +385,20 @@ def test_automatic_assignment_says_how_many_reviews_were_created(client, staff, 
     assert max(loads.count(r) for r in set(loads)) == 2
 
 
+def test_automatic_assignment_says_when_the_pool_is_too_small(client, staff, started):
+    client.force_login(staff)
+    pool = started.pool.count()
+    wanted = pool + 1
+    response = client.post(
+        round_url(started, "calls:assign_auto"),
+        {"auto-per_application": str(wanted)},
+        follow=True,
+    )
+    entries = started.entries.count()
+    assert f"{entries} applications still have fewer than {wanted} reviewers" in texts(response)
+    assert started.reviews.count() == entries * pool
+
+
 def test_automatic_assignment_honours_exclude_same_country(
     client, staff, make_call, make_round, asia, africa, representative, city, other_city
 ):
