@@ -112,7 +112,9 @@ def test_city_applies_juror_scores_staff_awards_gold_and_the_public_sees_it(
     expect(office.get_by_role("status")).to_contain_text("The round has started with 1 application")
     manual = office.locator("form").filter(has_text="Assign by hand")
     manual.get_by_label("Application").select_option(label=f"{application.code} · {TITLE}")
-    manual.get_by_label("Reviewer").select_option(label=str(reviewer))
+    manual.get_by_label("Reviewer").select_option(
+        label=f"{reviewer.full_name} <{reviewer.email}>" if reviewer.full_name else reviewer.email
+    )
     manual.get_by_role("button", name="Assign").click()
     expect(office.get_by_role("status")).to_contain_text(f"{application.code} was given to")
 

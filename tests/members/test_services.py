@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from activator.core.audit import audit_for
 from activator.members import services
@@ -56,7 +57,11 @@ def test_application_submit_rejects_bad_input_and_saves_nothing(asia):
 def test_application_approve_makes_a_new_member_with_both_steps(
     asia, staff, django_capture_on_commit_callbacks
 ):
-    application = ApplicationFactory(organisation_name="Testopolis", country="KR")
+    # Sent the day before it is approved (a fixed day, so the test does not age).
+    sent = timezone.make_aware(datetime.datetime.combine(TODAY, datetime.time(12)))
+    application = ApplicationFactory(
+        organisation_name="Testopolis", country="KR", submitted_at=sent - datetime.timedelta(days=1)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         organisation = services.application_approve(
             actor=staff, application=application, category=MembershipCategory.FULL, today=TODAY
