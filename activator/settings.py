@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "activator.members",
     "activator.projects",
     "activator.calls",
+    "activator.index",
 ]
 
 MIDDLEWARE = [

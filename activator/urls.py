@@ -11,6 +11,7 @@ urlpatterns = [
     path("members/", include("activator.members.urls")),
     path("", include("activator.projects.urls")),
     path("", include("activator.calls.urls")),
+    path("", include("activator.index.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),

@@ -1,30 +1,22 @@
 """Tables of a call's applications and of a reviewer's assignments, and the files they become.
 
-Each table is a header and rows of plain values (text, numbers, dates). Writing them guards
-against formula injection: text a spreadsheet would run as a formula gets a leading quote in
-CSV, and a workbook never receives a formula.
+Each table is a header and rows of plain values (text, numbers, dates); core/spreadsheets.py
+writes them as CSV or XLSX, guarded against formula injection.
 """
 
-import csv
 import datetime
 import decimal
-import io
 from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from activator.calls import selectors
 from activator.calls.enums import QuestionKind
 from activator.calls.models import Call, Question, Review
-from activator.core.spreadsheets import guarded_text
+from activator.core.spreadsheets import Table, csv_cell
 from activator.projects.models import Project
-
-Table = tuple[list[str], list[list[Any]]]
-NUMBERS = (int, float, decimal.Decimal)
 
 
 def _score(value: float | None) -> float | None:
@@ -176,56 +168,3 @@ def reviewer_rows(reviews: Iterable[Review], anonymous: bool) -> Table:
         ]
         rows.append([csv_cell(value) for value in row])
     return [csv_cell(name) for name in header], rows
-
-
-# --- Files ------------------------------------------------------------------------------------
-
-
-def csv_cell(value: Any) -> Any:
-    """A value as CSV takes it; text a spreadsheet would run as a formula gets a quote first."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, NUMBERS):
-        return value
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return guarded_text(value)
-
-
-def write_csv(target: Any, header: list[str], rows: Iterable[list[Any]]) -> None:
-    """Write the table to a file-like `target` (an HttpResponse will do)."""
-    writer = csv.writer(target)
-    writer.writerow([csv_cell(value) for value in header])
-    for row in rows:
-        writer.writerow([csv_cell(value) for value in row])
-
-
-def xlsx_cell(value: Any) -> Any:
-    """A value as a workbook takes it: text never becomes a formula, nor carries characters
-    the file format forbids."""
-    if value is None:
-        return None
-    if isinstance(value, (bool, *NUMBERS, datetime.date)):
-        return value
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    # A leading "=" is the only thing that makes a workbook cell a formula.
-    return "'" + text if text.startswith("=") else text
-
-
-def xlsx_bytes(header: list[str], rows: Iterable[list[Any]], *, title: str) -> bytes:
-    """The table as an Excel workbook of one sheet, written row by row."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_sheet_title(title))
-    sheet.append([xlsx_cell(value) for value in header])
-    for row in rows:
-        sheet.append([xlsx_cell(value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _sheet_title(title: str) -> str:
-    cleaned = "".join(" " if c in "[]:*?/\\" else c for c in title).strip()
-    return cleaned[:31] or _("Sheet")

@@ -44,6 +44,7 @@ from activator.calls.forms_manage import (
 )
 from activator.calls.models import Application, Call, Phase
 from activator.calls.selectors import RankedRow
+from activator.core import spreadsheets
 from activator.core.audit import audit_for
 from activator.core.forms import add_service_errors
 from activator.core.models import AuditEntry
@@ -674,10 +675,10 @@ def export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     header, rows = exports.application_rows(call)
     if fmt == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
-        exports.write_csv(response, header, rows)
+        spreadsheets.write_csv(response, header, rows)
     else:
         response = HttpResponse(
-            exports.xlsx_bytes(header, rows, title=_("Applications")), content_type=XLSX
+            spreadsheets.xlsx_bytes(header, rows, title=_("Applications")), content_type=XLSX
         )
     response["Content-Disposition"] = f'attachment; filename="{call.slug}-applications.{fmt}"'
     response["Cache-Control"] = "private, no-store"

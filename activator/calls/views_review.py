@@ -58,6 +58,7 @@ from activator.calls.models import (
     RoundReviewer,
 )
 from activator.calls.selectors import RankedRow
+from activator.core import spreadsheets
 from activator.core.forms import add_service_errors
 from activator.core.permissions import authorize
 
@@ -742,7 +743,7 @@ def my_reviews_export(request: HttpRequest) -> HttpResponse:
     header, rows = _export_table(reviews)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="my-reviews.csv"'
-    exports.write_csv(response, header, rows)
+    spreadsheets.write_csv(response, header, rows)
     return response
 
 

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from activator.calls import exports, selectors, services, services_review
 from activator.calls.enums import QuestionKind, ReviewStatus
 from activator.calls.models import Question, Review
+from activator.core import spreadsheets
 from tests.calls.conftest import answer_all
 from tests.factories import UserFactory
 
@@ -240,13 +241,13 @@ def test_application_rows_query_count_does_not_grow(
     ],
 )
 def test_csv_cells_are_guarded_but_numbers_stay_numbers(value, expected):
-    assert exports.csv_cell(value) == expected
+    assert spreadsheets.csv_cell(value) == expected
 
 
 def test_write_csv_guards_header_and_rows():
     buffer = io.StringIO()
 
-    exports.write_csv(buffer, ["=Title", "Score"], [["@evil", -1.5], ["fine", 2]])
+    spreadsheets.write_csv(buffer, ["=Title", "Score"], [["@evil", -1.5], ["fine", 2]])
 
     assert list(csv.reader(io.StringIO(buffer.getvalue()))) == [
         ["'=Title", "Score"],
@@ -256,7 +257,7 @@ def test_write_csv_guards_header_and_rows():
 
 
 def test_xlsx_never_holds_a_formula():
-    content = exports.xlsx_bytes(
+    content = spreadsheets.xlsx_bytes(
         ["Title", "Score", "Due"],
         [['=HYPERLINK("http://x")', 7.5, datetime.date(2026, 5, 29)], ["bad\x07char", -1, None]],
         title="Applications: 2026/27",

@@ -7,6 +7,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from activator.calls.seed import KINDS as CALL_KINDS
 from activator.calls.seed import load_calls_seed
+from activator.index.seed import KINDS as INDEX_KINDS
+from activator.index.seed import load_index_seed
 from activator.members.seed import DEMO_PEOPLE, KINDS, configured_demo_password, load_seed
 from activator.projects.seed import KINDS as PROJECT_KINDS
 from activator.projects.seed import load_project_seed
@@ -29,6 +31,8 @@ LABELS = {
     "project_templates": "Project templates",
     "case_studies": "Catalog case studies",
     "calls": "Calls",
+    "frameworks": "Index frameworks",
+    "income_groups": "Countries' income groups",
 }
 
 
@@ -74,9 +78,12 @@ class Command(BaseCommand):
         if verbose:
             self.stdout.write("Calls: awards, prize, feasibility study and training")
         counts.update(load_calls_seed(today=options["today"]))
+        if verbose:
+            self.stdout.write("Index frameworks: the diagnostic survey and the U4SSC KPIs")
+        counts.update(load_index_seed())
         if not verbose:
             return
-        kinds = [*KINDS, *PROJECT_KINDS, *CALL_KINDS]
+        kinds = [*KINDS, *PROJECT_KINDS, *CALL_KINDS, *INDEX_KINDS]
         if with_people:
             kinds.append("demo_users")
         for kind in kinds:
