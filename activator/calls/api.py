@@ -23,7 +23,6 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as InputError
 from ninja.pagination import paginate
-from pydantic import AfterValidator
 
 from activator.calls import eligibility, selectors, services, services_review
 from activator.calls.enums import (
@@ -39,7 +38,7 @@ from activator.calls.enums import (
     RoundStatus,
 )
 from activator.calls.models import Application, Call, Review, ReviewRound
-from activator.core.api import ErrorOut, Pagination, current_user, write_auth
+from activator.core.api import MAX_ID, ErrorOut, Id, Pagination, Text, current_user, write_auth
 from activator.core.permissions import authorize
 from activator.members.enums import MembershipStatus
 from activator.members.models import Organisation
@@ -59,8 +58,6 @@ OutcomeValue = Literal[tuple(Outcome.values)]
 ReviewStatusValue = Literal[tuple(ReviewStatus.values)]
 RoundStatusValue = Literal[tuple(RoundStatus.values)]
 
-# The largest id any database here stores; larger ones name nothing.
-MAX_ID = 2**63 - 1
 # Refusals that follow from the state of the call or application, not from the request.
 STATE_CODES = {"closed", "not_open", "late", "withdrawn", "decided", "submitted"}
 # The services' names for fields the API's input names otherwise.
@@ -71,25 +68,12 @@ API_FIELD_NAMES = {
 }
 
 
-def _storable(text: str) -> str:
-    """Text a database column can hold: no NUL characters, nothing that is not Unicode."""
-    if "\x00" in text:
-        raise ValueError("Text may not contain NUL characters.")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("Text must be valid Unicode.") from None
-    return text
-
-
-Text = Annotated[str, AfterValidator(_storable)]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Year = Annotated[int, Field(ge=1990, le=2100)]
 Day = Annotated[datetime.date, Field(ge=datetime.date(1900, 1, 1), le=datetime.date(2200, 12, 31))]
 CountryCode = Annotated[str, Field(min_length=2, max_length=2, pattern=r"^[a-zA-Z]{2}$")]
 QuestionKey = Annotated[str, Field(pattern=r"^[0-9]{1,18}$")]
 AnswerValue = (
-    Annotated[str, AfterValidator(_storable)]
+    Text
     | Annotated[int, Field(ge=-MAX_ID, le=MAX_ID)]
     | Annotated[float, Field(allow_inf_nan=False)]
     | None

@@ -1,6 +1,6 @@
 """What every API router shares: authentication, the current user and JSON errors."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -9,8 +9,27 @@ from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination
 from ninja.security import APIKeyCookie, HttpBearer
+from pydantic import AfterValidator
 
 from activator.accounts.services import api_token_authenticate
+
+# The largest id any database here stores; larger ones name nothing.
+MAX_ID = 2**63 - 1
+
+
+def storable(text: str) -> str:
+    """Text a database column can hold: no NUL characters, nothing that is not Unicode."""
+    if "\x00" in text:
+        raise ValueError("Text may not contain NUL characters.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("Text must be valid Unicode.") from None
+    return text
+
+
+Text = Annotated[str, AfterValidator(storable)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class BearerToken(HttpBearer):

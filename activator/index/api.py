@@ -29,7 +29,16 @@ from ninja.pagination import paginate
 from pydantic import AfterValidator
 from typing_extensions import TypedDict
 
-from activator.core.api import ErrorOut, Pagination, current_user, write_auth
+from activator.core.api import (
+    MAX_ID,
+    ErrorOut,
+    Id,
+    Pagination,
+    Text,
+    current_user,
+    storable,
+    write_auth,
+)
 from activator.core.permissions import authorize
 from activator.index import selectors, services
 from activator.index.enums import (
@@ -67,30 +76,15 @@ VerificationValue = Literal[tuple(Verification.values)]
 VerdictValue = Literal["verified", "queried", "rejected"]
 ResultStatusValue = Literal[tuple(ResultStatus.values)]
 
-# The largest id any database here stores; larger ones name nothing.
-MAX_ID = 2**63 - 1
 # The most values one request may save (the largest shipped framework has 91 indicators).
 MAX_VALUES = 1000
 # One step of a problem's path in a framework document: `groups[0]` or `code`.
 PATH_STEP = re.compile(r"^(?P<key>[^\[\]]*)(?P<indexes>(\[\d+\])*)$")
 
 
-def _storable(text: str) -> str:
-    """Text a database column can hold: no NUL characters, nothing that is not Unicode."""
-    if "\x00" in text:
-        raise ValueError("Text may not contain NUL characters.")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("Text must be valid Unicode.") from None
-    return text
-
-
-Text = Annotated[str, AfterValidator(_storable)]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Year = Annotated[int, Field(ge=2000, le=2100)]
 Slug = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[-a-zA-Z0-9_]+$")]
-Code = Annotated[str, Field(min_length=1, max_length=60), AfterValidator(_storable)]
+Code = Annotated[str, Field(min_length=1, max_length=60), AfterValidator(storable)]
 Number = Annotated[float, Field(allow_inf_nan=False)]
 
 
@@ -397,7 +391,7 @@ def _unstorable_text(document: Any) -> Iterator[list[str | int]]:
         if isinstance(node, dict):
             for key, child in node.items():
                 try:
-                    _storable(key)
+                    storable(key)
                 except ValueError:
                     yield location
                     continue
@@ -406,7 +400,7 @@ def _unstorable_text(document: Any) -> Iterator[list[str | int]]:
             stack.extend((child, [*location, i]) for i, child in enumerate(node))
         elif isinstance(node, str):
             try:
-                _storable(node)
+                storable(node)
             except ValueError:
                 yield location
 

@@ -16,9 +16,8 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import AfterValidator
 
-from activator.core.api import ErrorOut, Pagination, current_user, write_auth
+from activator.core.api import ErrorOut, Pagination, Text, current_user, write_auth
 from activator.core.models import Pillar, Sdg, Sector, StakeholderType
 from activator.core.money import CURRENCIES
 from activator.core.permissions import authorize
@@ -58,18 +57,6 @@ CurrencyValue = Literal[tuple(CURRENCIES)]
 SortValue = Literal[tuple(selectors.SORTS)]
 
 
-def _storable(text: str) -> str:
-    """Text a database column can hold: no NUL characters, nothing that is not Unicode."""
-    if "\x00" in text:
-        raise ValueError("Text may not contain NUL characters.")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("Text must be valid Unicode.") from None
-    return text
-
-
-Text = Annotated[str, AfterValidator(_storable)]
 Slug = Annotated[str, Field(min_length=1, max_length=220, pattern=r"^[-a-zA-Z0-9_]+$")]
 CountryCode = Annotated[str, Field(min_length=2, max_length=2, pattern=r"^[a-zA-Z]{2}$")]
 SdgNumber = Annotated[int, Field(ge=1, le=17)]
