@@ -375,9 +375,9 @@ def values_import(
         city = by_slug.get(row["city"].lower()) or by_name.get(fold(row["city"]))
         if city is None:
             if fold(row["city"]) in by_name:
-                message = _("Several cities are called %(city)r; give its web address instead.")
+                message = _("Several cities are called “%(city)s”; give its web address instead.")
             else:
-                message = _("Unknown city %(city)r.")
+                message = _("Unknown city “%(city)s”.")
             report.problems.append((line, message % {"city": row["city"]}))
             continue
         try:
@@ -386,7 +386,7 @@ def values_import(
                 raise ValueError
         except ValueError:
             report.problems.append(
-                (line, _("Year %(year)r is not a year.") % {"year": row["year"]})
+                (line, _("Year “%(year)s” is not a year.") % {"year": row["year"]})
             )
             continue
         indicator = indicators.get(row["indicator"].lower())
@@ -394,7 +394,7 @@ def values_import(
             report.problems.append(
                 (
                     line,
-                    _("Unknown indicator %(code)r in %(version)s.")
+                    _("Unknown indicator “%(code)s” in %(version)s.")
                     % {"code": row["indicator"], "version": version},
                 )
             )

@@ -492,11 +492,15 @@ def _report_context(request: HttpRequest, result: CityResult) -> dict[str, Any]:
         "band_chart": charts.band_strip(
             version.stages,
             result.overall,
-            title=_("%(city)s scores %(score)s, in the %(stage)s stage")
+            title=(
+                _("%(city)s scores %(score)s, in the %(stage)s stage")
+                if result.stage
+                else _("%(city)s scores %(score)s")
+            )
             % {
                 "city": city,
                 "score": charts.score_text(result.overall),
-                "stage": result.stage or _("no"),
+                "stage": result.stage,
             },
         ),
         "pillars": pillars,

@@ -597,11 +597,17 @@ def values_import_page(request: HttpRequest) -> HttpResponse:
                 dry_run=not apply,
             )
             if report.applied:
-                messages.success(
-                    request,
-                    _("%(values)s values were imported; %(created)s new assessments were started.")
-                    % {"values": report.values, "created": report.created_assessments},
-                )
+                imported = ngettext(
+                    "%(count)s value was imported.",
+                    "%(count)s values were imported.",
+                    report.values,
+                ) % {"count": report.values}
+                started = ngettext(
+                    "%(count)s new assessment was started.",
+                    "%(count)s new assessments were started.",
+                    report.created_assessments,
+                ) % {"count": report.created_assessments}
+                messages.success(request, f"{imported} {started}")
                 return redirect("index:import")
             if report.ok:
                 carry = encode_text(text)

@@ -559,10 +559,10 @@ def test_a_dry_run_names_every_bad_row_and_saves_nothing(tiny, city, sao_paulo, 
     )
     report = services.values_import(actor=staff, version=tiny, text=text, dry_run=True)
     assert report.problems == [
-        (3, "Unknown city 'Atlantis'."),
-        (4, "Year 'twenty' is not a year."),
-        (5, "Year '1999' is not a year."),
-        (6, "Unknown indicator 'NOPE' in Tiny index 1."),
+        (3, "Unknown city “Atlantis”."),
+        (4, "Year “twenty” is not a year."),
+        (5, "Year “1999” is not a year."),
+        (6, "Unknown indicator “NOPE” in Tiny index 1."),
         (7, "PCT: Enter a number."),
         (8, "PCT: A percentage lies between 0 and 100."),
         (10, "Same city, year and indicator as line 9."),
@@ -585,7 +585,7 @@ def test_a_city_name_two_cities_share_must_be_given_by_web_address(
     text = "city,year,indicator,value\nSan Jose,2025,AIR,3\nsan-jose-us,2025,AIR,4\n"
     report = services.values_import(actor=staff, version=tiny, text=text)
     assert report.problems == [
-        (2, "Several cities are called 'San Jose'; give its web address instead.")
+        (2, "Several cities are called “San Jose”; give its web address instead.")
     ]
     assert report.values == 1
 

@@ -762,9 +762,9 @@ def test_import_dry_run_names_every_bad_row_and_saves_nothing(
     assert "The file cannot be imported yet" in page
     assert "Rows read 6" in page
     for line, message in [
-        (3, "Unknown city 'Gotham'."),
-        (4, "Year '20x6' is not a year."),
-        (5, "Unknown indicator 'NOPE-9' in Smart City Diagnostic Survey 2026."),
+        (3, "Unknown city “Gotham”."),
+        (4, "Year “20x6” is not a year."),
+        (5, "Unknown indicator “NOPE-9” in Smart City Diagnostic Survey 2026."),
         (6, "GOV-1: Choose a level from 1 to 5."),
         (7, "Same city, year and indicator as line 2."),
     ]:
@@ -797,7 +797,7 @@ def test_import_checks_then_applies_the_carried_file(client, survey, city, other
         reverse("index:import"),
         {"version": survey.pk, "content": carried, "action": "import"},
     )
-    assert "2 values were imported; 2 new assessments were started." in follow(client, response)
+    assert "2 values were imported. 2 new assessments were started." in follow(client, response)
     assert sorted(Value.objects.values_list("assessment__organisation__name", "value")) == [
         ("Abuja", 4.0),
         ("Seoul", 3.0),
