@@ -731,7 +731,7 @@ def verify_value(request: HttpRequest, assessment_id: int, code: str, payload: V
 
 def _framework_asked(text: str) -> tuple[FrameworkVersion | None, Framework]:
     """The version a framework parameter names by id, or the framework it names by slug."""
-    if text.isdigit() and int(text) <= MAX_ID:
+    if text.isascii() and text.isdigit() and int(text) <= MAX_ID:
         version = FrameworkVersion.objects.select_related("framework").filter(pk=int(text)).first()
         if version is not None:
             return version, version.framework

@@ -173,9 +173,12 @@ def compare_bars(
     *,
     title: str,
     value_label: str,
-    reference_label: str,
+    reference_label: str | None,
 ) -> SafeString:
-    """One pair of bars per row: the value (dark) over its reference (grey), on 0-100."""
+    """One pair of bars per row: the value (dark) over its reference (grey), on 0-100.
+
+    Without a `reference_label` there is no reference: one bar per row.
+    """
     values = [v for _label, *pair in rows for v in pair if v is not None]
     top = max([100.0, *values])
     bottom = min([0.0, *values])
@@ -209,24 +212,15 @@ def compare_bars(
             score_text(level),
         )
 
-    parts = [
-        format_html(
-            '<rect x="{}" y="6" width="12" height="12" fill="{}"></rect>'
-            '<text x="{}" y="16" font-size="11" fill="{}">{}</text>'
-            '<rect x="{}" y="6" width="12" height="12" fill="{}"></rect>'
-            '<text x="{}" y="16" font-size="11" fill="{}">{}</text>',
-            PAIR_LABEL,
-            BRAND,
-            PAIR_LABEL + 17,
-            INK,
-            value_label,
-            PAIR_LABEL + 170,
-            REFERENCE,
-            PAIR_LABEL + 187,
-            INK,
-            reference_label,
+    legend = (
+        '<rect x="{}" y="6" width="12" height="12" fill="{}"></rect>'
+        '<text x="{}" y="16" font-size="11" fill="{}">{}</text>'
+    )
+    parts = [format_html(legend, PAIR_LABEL, BRAND, PAIR_LABEL + 17, INK, value_label)]
+    if reference_label is not None:
+        parts.append(
+            format_html(legend, PAIR_LABEL + 170, REFERENCE, PAIR_LABEL + 187, INK, reference_label)
         )
-    ]
     for tick in (bottom, (bottom + top) / 2, top):
         parts.append(
             format_html(
@@ -253,7 +247,7 @@ def compare_bars(
                 INK,
                 label,
                 bar(value, y + 2, 16, BRAND),
-                bar(reference, y + 20, 11, REFERENCE),
+                bar(reference, y + 20, 11, REFERENCE) if reference_label is not None else "",
             )
         )
     return _svg(width, height, title, _join(parts), "index-chart index-pairs")

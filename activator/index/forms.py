@@ -395,6 +395,9 @@ class FrameworkImportForm(forms.Form):
                 _("The file is not valid JSON (line %(line)s, column %(column)s: %(msg)s)."),
                 params={"line": error.lineno, "column": error.colno, "msg": error.msg},
             ) from None
+        except (RecursionError, OverflowError, ValueError):
+            message = _("The file nests too deep or holds numbers too large.")
+            raise ValidationError(message) from None
         return upload
 
 

@@ -244,6 +244,8 @@ def _check_group(
     code = c.text(data, "code", path, limit=60)
     if code in codes:
         c.fail(f"{path}.code", f"{code!r} is used twice")
+    if "/" in code:
+        c.fail(f"{path}.code", "must not contain '/' (it names the group's page)")
     codes.add(code)
     weight = c.number(data, "weight", path, 1.0)
     if weight is not None and weight < 0:

@@ -307,6 +307,8 @@ class ResultSet(models.Model):
     cohort_size = models.PositiveIntegerField(_("cities"), default=0)
     method = models.JSONField(_("method"), default=dict, blank=True)
     draws = models.PositiveIntegerField(_("sensitivity draws"), default=0)
+    # Bumped by every request to compute; a run stores its figures only if it is unchanged.
+    generation = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-year", "version"]

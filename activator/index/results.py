@@ -37,11 +37,21 @@ class Tree:
 
 
 def tree_of(version: FrameworkVersion) -> Tree:
-    """The engine's structure: groups with no scored indicator below them are left out."""
+    """The engine's structure, without what can never count.
+
+    Left out: indicators reported but not scored, anything of weight 0 (whatever the weighting
+    scheme; FRAMEWORKS.md), and groups with no scored indicator below them.
+    """
     groups = list(version.groups.order_by("position"))
-    indicators = [i for i in version.indicators.order_by("position") if i.is_scored]
-    scored: set[int] = set()
     parent_of = {g.pk: g.parent_id for g in groups}
+    weighted: set[int] = set()
+    for g in groups:  # a parent comes before its children
+        if g.weight > 0 and (g.parent_id is None or g.parent_id in weighted):
+            weighted.add(g.pk)
+    indicators = [
+        i for i in version.indicators.order_by("position") if i.is_scored and i.group_id in weighted
+    ]
+    scored: set[int] = set()
     for ind in indicators:
         node: int | None = ind.group_id
         while node is not None and node not in scored:
@@ -55,7 +65,7 @@ def tree_of(version: FrameworkVersion) -> Tree:
             parent=None,
             weight=1.0,
             aggregation=version.aggregation,
-            min_coverage=0.0,
+            min_coverage=version.min_coverage,  # no overall score from one pillar of six
         )
     ]
     for g in kept:
@@ -123,7 +133,9 @@ def _num(x: float) -> float | None:
 def results_compute(result_set: ResultSet) -> ResultSet:
     """Compute and store the index for every submitted assessment of the set's version and year."""
     version = result_set.version
-    started = timezone.now()
+    # Read before the data: a request after this point bumps the generation, and its own
+    # run will store the newer figures; this one then stores nothing.
+    generation = ResultSet.objects.values_list("generation", flat=True).get(pk=result_set.pk)
     assessments = list(
         Assessment.objects.filter(
             version=version, year=result_set.year, status=AssessmentStatus.SUBMITTED
@@ -184,7 +196,8 @@ def results_compute(result_set: ResultSet) -> ResultSet:
             )
     with transaction.atomic():
         locked = ResultSet.objects.select_for_update().get(pk=result_set.pk)
-        stale = locked.requested_at is not None and locked.requested_at > started
+        if locked.generation != generation:
+            return locked  # stale: a newer run is queued and will write
         CityResult.objects.filter(result_set=locked).delete()
         for row in rows:
             row.result_set = locked
@@ -201,7 +214,6 @@ def results_compute(result_set: ResultSet) -> ResultSet:
             "zero_floor": method.zero_floor,
             "sensitivity": version.sensitivity,
         }
-        # A write that landed while we computed asked for another run; stay pending for it.
-        locked.status = ResultStatus.PENDING if stale else ResultStatus.READY
+        locked.status = ResultStatus.READY
         locked.save()
     return locked

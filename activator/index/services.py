@@ -15,12 +15,20 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from activator.core.audit import audit_record
 from activator.index.enums import AssessmentStatus, Verification
-from activator.index.models import Assessment, FrameworkVersion, Indicator, ResultSet, Value
+from activator.index.models import (
+    Assessment,
+    CityResult,
+    FrameworkVersion,
+    Indicator,
+    ResultSet,
+    Value,
+)
 from activator.members.enums import OrganisationType
 from activator.members.models import Organisation
 
@@ -172,6 +180,18 @@ def values_save(
         return problems
     answered_query = False
     with transaction.atomic():
+        # Check again under a lock: a submission or a verdict may have landed since the page
+        # was read, and two tabs may both be creating the same value.
+        locked = Assessment.objects.select_for_update(of=("self",)).get(pk=assessment.pk)
+        fresh = {v.indicator_id: v for v in locked.values.all()}
+        for indicator, value, _before, _changes in prepared:
+            now = fresh.get(indicator.pk)
+            if locked.status != assessment.status or not can_edit_value(locked, now):
+                return {indicator.code: [_("The assessment changed meanwhile; reload the page.")]}
+            if now is not None:
+                value.verification = now.verification
+                if value.pk is None:
+                    value.pk, value._state.adding = now.pk, False
         for indicator, value, before, changes in prepared:
             verdict = value.verification
             # A changed value needs a fresh verdict: after submission it answers a query; in a
@@ -252,6 +272,8 @@ def assessment_reopen(*, actor: Any, assessment: Assessment, reason: str) -> Ass
             raise AssessmentError(_("Only a submitted assessment can be reopened."))
         assessment.status = AssessmentStatus.DRAFT
         assessment.save(update_fields=["status", "updated_at"])
+        # Out of the published figures now, not when the recomputation ends.
+        CityResult.objects.filter(assessment=assessment).delete()
         audit_record(
             actor=actor,
             action="assessment.reopened",
@@ -366,52 +388,66 @@ def values_import(
     assessments = {(a.organisation_id, a.year): a for a in version.assessments.all()}
     seen: dict[tuple[int, int, int], int] = {}
     planned: list[tuple[Organisation, int, Indicator, float | None, str]] = []
-    for line, row in enumerate(reader, start=2):
-        report.rows += 1
-        if report.rows > IMPORT_MAX_ROWS:
-            report.problems.append((line, _("Too many rows; split the file.")))
-            break
-        row = {k: (v or "").strip() for k, v in row.items() if k}
-        city = by_slug.get(row["city"].lower()) or by_name.get(fold(row["city"]))
-        if city is None:
-            if fold(row["city"]) in by_name:
-                message = _("Several cities are called “%(city)s”; give its web address instead.")
-            else:
-                message = _("Unknown city “%(city)s”.")
-            report.problems.append((line, message % {"city": row["city"]}))
-            continue
-        try:
-            year = int(row["year"])
-            if not year_allowed(year):
-                raise ValueError
-        except ValueError:
-            report.problems.append(
-                (line, _("Year “%(year)s” is not a year.") % {"year": row["year"]})
-            )
-            continue
-        indicator = indicators.get(row["indicator"].lower())
-        if indicator is None:
-            report.problems.append(
-                (
-                    line,
-                    _("Unknown indicator “%(code)s” in %(version)s.")
-                    % {"code": row["indicator"], "version": version},
+    try:
+        for line, row in enumerate(reader, start=2):
+            report.rows += 1
+            if report.rows > IMPORT_MAX_ROWS:
+                report.problems.append((line, _("Too many rows; split the file.")))
+                break
+            row = {k: (v or "").strip() for k, v in row.items() if k}
+            city = by_slug.get(row["city"].lower()) or by_name.get(fold(row["city"]))
+            if city is None:
+                if fold(row["city"]) in by_name:
+                    message = _(
+                        "Several cities are called “%(city)s”; give its web address instead."
+                    )
+                else:
+                    message = _("Unknown city “%(city)s”.")
+                report.problems.append((line, message % {"city": row["city"]}))
+                continue
+            try:
+                year = int(row["year"])
+                if not year_allowed(year):
+                    raise ValueError
+            except ValueError:
+                report.problems.append(
+                    (line, _("Year “%(year)s” is not a year.") % {"year": row["year"]})
                 )
+                continue
+            indicator = indicators.get(row["indicator"].lower())
+            if indicator is None:
+                report.problems.append(
+                    (
+                        line,
+                        _("Unknown indicator “%(code)s” in %(version)s.")
+                        % {"code": row["indicator"], "version": version},
+                    )
+                )
+                continue
+            try:
+                number = clean_value(indicator, row["value"])
+            except ValidationError as error:
+                report.problems.append((line, f"{indicator.code}: {' '.join(error.messages)}"))
+                continue
+            key = (city.pk, year, indicator.pk)
+            if key in seen:
+                report.problems.append(
+                    (
+                        line,
+                        _("Same city, year and indicator as line %(line)s.") % {"line": seen[key]},
+                    )
+                )
+                continue
+            seen[key] = line
+            planned.append((city, year, indicator, number, row.get("source", "")[:300]))
+    except csv.Error as error:  # e.g. a field longer than the csv module allows
+        report.problems.append(
+            (
+                reader.line_num + 1,
+                _("This line cannot be read as CSV: %(error)s.") % {"error": error},
             )
-            continue
-        try:
-            number = clean_value(indicator, row["value"])
-        except ValidationError as error:
-            report.problems.append((line, f"{indicator.code}: {' '.join(error.messages)}"))
-            continue
-        key = (city.pk, year, indicator.pk)
-        if key in seen:
-            report.problems.append(
-                (line, _("Same city, year and indicator as line %(line)s.") % {"line": seen[key]})
-            )
-            continue
-        seen[key] = line
-        planned.append((city, year, indicator, number, row.get("source", "")[:300]))
+        )
+
     report.values = len(planned)
     report.created_assessments = len({(c.pk, y) for c, y, *_ in planned} - set(assessments))
     if report.problems or dry_run:
@@ -426,11 +462,18 @@ def values_import(
                 )
                 audit_record(actor=actor, action="assessment.imported", target=assessment)
                 assessments[(city.pk, year)] = assessment
-            Value.objects.update_or_create(
+            stored, created = Value.objects.get_or_create(
                 assessment=assessment,
                 indicator=indicator,
-                defaults={"value": number, "source": source, "verification": Verification.PENDING},
+                defaults={"value": number, "source": source},
             )
+            if not created and (stored.value, stored.source) != (number, source):
+                # A changed value needs a fresh verdict; an unchanged one keeps its verdict.
+                stored.value, stored.source = number, source
+                stored.verification = Verification.PENDING
+                stored.save(update_fields=["value", "source", "verification", "updated_at"])
+            elif not created:
+                continue
             if assessment.is_submitted:
                 touched_years.add(year)
         for assessment in {assessments[(c.pk, y)] for c, y, *_ in planned}:
@@ -450,7 +493,7 @@ def results_request(version: FrameworkVersion, year: int) -> ResultSet:
 
     result_set, _created = ResultSet.objects.get_or_create(version=version, year=year)
     ResultSet.objects.filter(pk=result_set.pk).update(
-        status="pending", requested_at=timezone.now(), error=""
+        status="pending", requested_at=timezone.now(), error="", generation=F("generation") + 1
     )
     transaction.on_commit(lambda: compute_results.enqueue(result_set_id=result_set.pk))
     return result_set

@@ -26,12 +26,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from activator.core import spreadsheets
+from activator.core.api import MAX_ID
 from activator.core.charts import horizontal_bars
 from activator.core.models import Region
 from activator.core.permissions import authorize
 from activator.index import charts, exports, selectors, services
 from activator.index.enums import (
     Aggregation,
+    AssessmentStatus,
     IncomeGroup,
     MissingRule,
     Normalisation,
@@ -114,13 +116,9 @@ def home(request: HttpRequest) -> HttpResponse:
             result = getattr(assessment, "result", None)
             if result is not None:
                 result.organisation = assessment.organisation  # known; spares the rules a query
-            mine.append(
-                {
-                    "assessment": assessment,
-                    "result": result,
-                    "report": result is not None and user.has_perm("index.view_report", result),
-                }
-            )
+                if not user.has_perm("index.view_report", result):
+                    result = None  # an expert sees the values, not an unpublished score
+            mine.append({"assessment": assessment, "result": result, "report": result is not None})
     return render(
         request,
         "index/home.html",
@@ -434,8 +432,13 @@ def _report_context(request: HttpRequest, result: CityResult) -> dict[str, Any]:
     version = result_set.version
     organisation = result.organisation
     tops = selectors.top_groups(version)
-    cohort = list(
-        result_set.cities.order_by().values_list("pk", "group_scores", "rank", named=True)
+    # Other cities' figures (rank among them, their mean, peers) only once the ranking is
+    # public: before that a city sees its own scores and nothing of the others'.
+    compared = user.has_perm("index.view_result_set", result_set)
+    cohort = (
+        list(result_set.cities.order_by().values_list("pk", "group_scores", "rank", named=True))
+        if compared
+        else []
     )
     ranked = sum(1 for row in cohort if row.rank is not None)
     pillars = _pillars(tops, result, [row.group_scores for row in cohort])
@@ -463,7 +466,7 @@ def _report_context(request: HttpRequest, result: CityResult) -> dict[str, Any]:
             history.append(row)
 
     by = _peer_choice(request)
-    peers = list(selectors.peers(result, by))
+    peers = list(selectors.peers(result, by)) if compared else []
     for peer in peers:
         peer.result_set = result_set
         peer.can_view = user.has_perm("index.view_report", peer)
@@ -483,6 +486,7 @@ def _report_context(request: HttpRequest, result: CityResult) -> dict[str, Any]:
     result.assessment.organisation = organisation
     return {
         "result": result,
+        "compared": compared,
         "result_set": result_set,
         "version": version,
         "organisation": organisation,
@@ -506,10 +510,14 @@ def _report_context(request: HttpRequest, result: CityResult) -> dict[str, Any]:
         "pillars": pillars,
         "pillar_chart": charts.compare_bars(
             [(p.group.name, p.score, p.mean) for p in pillars],
-            title=_("%(city)s's %(level)s scores beside the mean of all %(count)s cities")
+            title=(
+                _("%(city)s's %(level)s scores beside the mean of all %(count)s cities")
+                if compared
+                else _("%(city)s's %(level)s scores")
+            )
             % {"city": city, "level": _level_name(version), "count": len(cohort)},
             value_label=city,
-            reference_label=_("Mean of all cities"),
+            reference_label=_("Mean of all cities") if compared else None,
         ),
         "strengths": strengths,
         "weaknesses": weaknesses,
@@ -553,11 +561,13 @@ def _level_name(version: FrameworkVersion) -> str:
 
 
 def _visible_report(request: HttpRequest, pk: int) -> CityResult:
+    if pk > MAX_ID:
+        raise Http404
     result = (
         CityResult.objects.select_related(
             "result_set__version__framework", "organisation__region", "assessment"
         )
-        .filter(assessment_id=pk)
+        .filter(assessment_id=pk, assessment__status=AssessmentStatus.SUBMITTED)
         .first()
     )
     if result is None:

@@ -666,3 +666,10 @@ def test_index_operations_never_answer_with_a_server_error(case, index_data):
         return
     content_type = {k.lower(): v for k, v in response.headers.items()}["content-type"]
     assert "application/json" in str(content_type), (case.as_curl_command(), response.status_code)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("framework", ["%C2%B2", "٣", "99999999999999999999999"])
+def test_results_with_a_strange_framework_parameter_answer_without_a_500(client, framework):
+    response = client.get(f"/api/v1/index/results?framework={framework}")
+    assert response.status_code in (404, 422)

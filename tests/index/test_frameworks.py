@@ -289,6 +289,11 @@ BAD_DOCUMENTS = {
     "missing slug": (_set(["slug"], ""), "slug", "is required"),
     "slug with spaces": (_set(["slug"], "my index"), "slug", "letters a-z, digits and hyphens"),
     "slug not ascii": (_set(["slug"], "índice"), "slug", "letters a-z, digits and hyphens"),
+    "group code with slash": (
+        _set(["groups", 0, "code"], "GOV/1"),
+        "groups[0].code",
+        "must not contain '/'",
+    ),
     "version with slash": (_set(["version"], "2026/1"), "version", "must not contain '/'"),
     "name with NUL": (_set(["name"], "Index\x00"), "name", "NUL"),
     "huge weight": (_set(["groups", 0, "weight"], 10**400), "groups[0].weight", "must be a number"),

@@ -224,7 +224,6 @@ def test_rank_intervals_come_from_the_sensitivity_draws(hand_made, cohort, compu
 def test_a_request_during_the_computation_leaves_the_set_pending(
     hand_made, cohort, compute, monkeypatch
 ):
-
     real_tree_of = results.tree_of
 
     def tree_of_while_a_value_changes(version):
@@ -234,9 +233,35 @@ def test_a_request_during_the_computation_leaves_the_set_pending(
     monkeypatch.setattr(results, "tree_of", tree_of_while_a_value_changes)
     done = compute(hand_made)
     assert done.status == "pending"
-    assert len(rows_of(done)) == 3  # stored all the same, until the next run replaces them
+    assert rows_of(done) == {}  # the stale run stored nothing; the newer run will
     monkeypatch.setattr(results, "tree_of", real_tree_of)
     assert results.results_compute(done).status == "ready"
+    assert set(rows_of(done)) == {"Seoul", "Abuja", "Busan"}
+
+
+def test_an_older_run_never_overwrites_a_newer_one(hand_made, cohort, compute, monkeypatch, staff):
+    """Two workers: run A starts, the city is reopened, run B computes and finishes first."""
+    first = compute(hand_made)
+    assert set(rows_of(first)) == {"Seoul", "Abuja", "Busan"}
+    real_tree_of = results.tree_of
+
+    def newer_run_finishes_first(version):
+        monkeypatch.setattr(results, "tree_of", real_tree_of)
+        services.assessment_reopen(actor=staff, assessment=cohort["Busan"], reason="Check")
+        newer = results.results_compute(first)
+        assert (newer.status, set(rows_of(newer))) == ("ready", {"Seoul", "Abuja"})
+        return real_tree_of(version)
+
+    monkeypatch.setattr(results, "tree_of", newer_run_finishes_first)
+    older = results.results_compute(first)
+    assert older.status == "ready"
+    assert set(rows_of(older)) == {"Seoul", "Abuja"}  # run B's figures stand
+
+
+def test_reopening_takes_the_city_out_of_the_results_at_once(hand_made, cohort, compute, staff):
+    done = compute(hand_made)
+    services.assessment_reopen(actor=staff, assessment=cohort["Busan"], reason="Wrong year")
+    assert set(rows_of(done)) == {"Seoul", "Abuja"}  # before any recomputation
 
 
 def test_the_task_records_a_failure_on_the_result_set(hand_made, cohort, monkeypatch):
@@ -386,3 +411,24 @@ def test_the_ranking_lists_unscored_cities_last(taxonomy, compute, staff, africa
     order = [(r.organisation.name, r.rank) for r in ranking(compute(strict))]
     # Accra has half of B, below its full coverage, and nothing in A: no score, no rank.
     assert order == [("Lagos", 1), ("Kumasi", 2), ("Accra", None)]
+
+
+def test_the_overall_score_needs_the_minimum_coverage_too(
+    taxonomy, city, other_city, staff, compute
+):
+    """One theme of two is not enough at 75 %: no overall score, no rank, not ranked above."""
+    document = copy.deepcopy(HAND_MADE)
+    document.update(slug="strict", method={"normalisation": "goalposts", "min_coverage": 0.75})
+    strict = framework_import(document)
+    indicators = {i.code: i for i in strict.indicators.all()}
+    for organisation, values in ((city, VALUES["Seoul"]), (other_city, VALUES["Abuja"])):
+        assessment = services.assessment_start(
+            actor=staff, organisation=organisation, version=strict, year=2026
+        )
+        entries = {indicators[c]: services.ValueInput(value=v) for c, v in values.items()}
+        assert services.values_save(actor=staff, assessment=assessment, entries=entries) == {}
+        services.assessment_submit(actor=staff, assessment=assessment)
+    rows = rows_of(compute(strict))
+    assert rows["Abuja"].group_scores["B"] is not None  # its one theme is scored...
+    assert (rows["Abuja"].overall, rows["Abuja"].rank) == (None, None)  # ...the whole is not
+    assert rows["Seoul"].rank == 1

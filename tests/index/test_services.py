@@ -305,6 +305,16 @@ def test_an_indicator_set_is_submitted_with_gaps_but_one_scored_value(draft, rep
     assert draft.status == "submitted"
 
 
+def test_a_save_from_a_page_read_before_the_submission_is_refused(draft, representative):
+    """Autosave in one tab, submit in another: the late save must not change a submission."""
+    assert save(draft, representative, {"POP": 5000, "PCT": 40}) == {}
+    page_read = Assessment.objects.get(pk=draft.pk)  # the tab still showing the draft
+    services.assessment_submit(actor=representative, assessment=draft)
+    problems = save(page_read, representative, {"POP": 7000})
+    assert problems == {"POP": ["The assessment changed meanwhile; reload the page."]}
+    assert stored(draft)["POP"] == 5000
+
+
 def test_an_assessment_is_submitted_once(submitted, representative):
     with pytest.raises(AssessmentError, match="already been submitted"):
         services.assessment_submit(actor=representative, assessment=submitted)
@@ -668,3 +678,24 @@ def test_results_are_published_only_once_ready(submitted, staff):
     computed.refresh_from_db()
     assert not computed.is_published
     assert timezone.now() - computed.computed_at < datetime.timedelta(minutes=5)
+
+
+def test_importing_the_same_file_again_keeps_the_verdicts(submitted, staff, city):
+    value = value_of(submitted, "AIR")
+    services.value_verify(actor=staff, value=value, verdict="verified")
+    text = "city,year,indicator,value\nSeoul,2025,AIR,12\nSeoul,2025,POP,6000\n"
+    report = services.values_import(
+        actor=staff, version=submitted.version, text=text, dry_run=False
+    )
+    assert report.applied
+    assert value_of(submitted, "AIR").verification == "verified"  # unchanged: verdict stands
+    assert value_of(submitted, "POP").verification == "pending"  # changed: asked again
+    assert stored(submitted)["POP"] == 6000
+
+
+def test_a_line_the_csv_reader_cannot_read_is_named(tiny, city, staff):
+    text = "city,year,indicator,value\nSeoul,2025,AIR,1\nSeoul,2025,POP," + "9" * 200_000 + "\n"
+    report = services.values_import(actor=staff, version=tiny, text=text)
+    assert not report.ok
+    assert report.problems[-1][0] == 3
+    assert "cannot be read as CSV" in report.problems[-1][1]

@@ -697,7 +697,7 @@ def test_evidence_downloads_to_the_city_only(
         "/media/" not in client.get(section_url(evidence_value.assessment, "GOV")).content.decode()
     )
     client.force_login(other_representative)
-    assert client.get(path).status_code == 403
+    assert client.get(path).status_code == 404  # not even confirmed to exist
     client.logout()
     response = client.get(path)
     assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from activator.core.models import Pillar
@@ -335,6 +336,19 @@ def test_publishing_while_computing_is_refused_with_the_reason(client, year_2026
     assert year_2026.published_at is None
 
 
+def test_an_expert_sees_the_assessment_on_home_but_not_its_unpublished_score(
+    client, year_2026, reviewer, cities
+):
+    result = CityResult.objects.get(organisation=cities["Seoul"], result_set=year_2026)
+    result.assessment.experts.add(reviewer)
+    client.force_login(reviewer)
+    page = text(client.get(reverse("index:home")))
+    assert "Seoul" in page
+    assert f"{result.overall:.1f}" not in page
+    assert report_of(cities["Seoul"]) not in page
+    assert client.get(report_of(cities["Seoul"])).status_code == 403
+
+
 # --- Report -----------------------------------------------------------------------------------
 
 
@@ -348,13 +362,21 @@ def test_report_shows_score_stage_pillars_and_charts_with_tables(
     assert '<p class="index-score">58.3' in page
     assert "Stage: <strong>Development</strong>" in page
     assert "Funded projects are being delivered" in page  # the stage's description
-    assert "Rank <strong>1</strong> of 4" in page
-    assert page.count("<svg") >= 3 and page.count('role="img"') >= 3
+    assert page.count("<svg") >= 2 and page.count('role="img"') >= 2
     assert "<title>Seoul scores 58.3, in the development stage</title>" in page
-    # Pillars beside the cohort mean: Mobility 0 vs (0 + 50 + 25 + 0) / 4
-    assert '<th scope="row">Mobility</th>' in page and "18.8" in page
-    assert "Mean of all cities" in page
+    assert '<th scope="row">Mobility</th>' in page
     assert "This report is not public" in page
+    # Before the ranking is published the city sees nothing of the other cities' figures.
+    assert "Rank <strong>" not in page and "Mean of all cities" not in page
+    assert "Abuja" not in page and "18.8" not in page
+    assert "Comparisons with other cities appear once the network publishes" in page
+
+    year_2026.published_at = timezone.now()
+    year_2026.save()
+    page = text(client.get(report_of(cities["Seoul"])))
+    assert "Rank <strong>1</strong> of 4" in page
+    # Pillars beside the cohort mean: Mobility 0 vs (0 + 50 + 25 + 0) / 4
+    assert "Mean of all cities" in page and "18.8" in page
 
 
 def test_report_names_the_strongest_and_weakest_pillars(client, year_2026, representative, cities):
