@@ -26,9 +26,10 @@ run: $(VENV)/.installed
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-## test: install what the tests need and run the whole suite (browser tests need /usr/bin/chromium)
+## test: install what the tests need and run the whole suite on every CPU (TEST_WORKERS=1 for
+## one process; browser tests need /usr/bin/chromium)
 test: $(VENV)/.installed-test
-	TESTING=1 $(PY) -m pytest
+	TESTING=1 $(PY) -m pytest -n $${TEST_WORKERS:-auto}
 
 ## lint: ruff lint and format check, and Django's deployment checklist on production settings
 lint: $(VENV)/.installed-test
