@@ -46,7 +46,8 @@ DEBUG = env_bool("DEBUG")
 TESTING = env_bool(
     "TESTING",
     Path(sys.argv[0]).name in {"pytest", "py.test"}
-    or (Path(sys.argv[0]).name == "__main__.py" and "pytest" in sys.modules),
+    or (Path(sys.argv[0]).name == "__main__.py" and "pytest" in sys.modules)
+    or "PYTEST_XDIST_WORKER" in os.environ,  # a worker of `pytest -n`
 )
 SECRET_KEY = secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")

@@ -102,7 +102,23 @@ class MethodOut(Schema):
     zero_floor: float = Field(..., description="Geometric means raise lower scores to this")
 
 
-class FrameworkOut(Schema):
+class FrameworkNames(Schema):
+    """A framework version named by its framework's slug, name and kind."""
+
+    @staticmethod
+    def resolve_slug(obj: FrameworkVersion) -> str:
+        return obj.framework.slug
+
+    @staticmethod
+    def resolve_name(obj: FrameworkVersion) -> str:
+        return obj.framework.name
+
+    @staticmethod
+    def resolve_kind(obj: FrameworkVersion) -> str:
+        return obj.framework.kind
+
+
+class FrameworkOut(FrameworkNames):
     id: int = Field(..., description="The framework version's id")
     slug: str = Field(..., description="The framework's, shared by its versions")
     name: str
@@ -116,18 +132,6 @@ class FrameworkOut(Schema):
     )
     method: MethodOut
     url: str = Field(..., description="The framework's page")
-
-    @staticmethod
-    def resolve_slug(obj: FrameworkVersion) -> str:
-        return obj.framework.slug
-
-    @staticmethod
-    def resolve_name(obj: FrameworkVersion) -> str:
-        return obj.framework.name
-
-    @staticmethod
-    def resolve_kind(obj: FrameworkVersion) -> str:
-        return obj.framework.kind
 
     @staticmethod
     def resolve_stages(obj: FrameworkVersion) -> list[dict[str, Any]]:
@@ -281,24 +285,12 @@ class VerdictIn(Schema):
 # Results
 
 
-class ResultFrameworkOut(Schema):
+class ResultFrameworkOut(FrameworkNames):
     id: int = Field(..., description="The framework version's id")
     slug: str
     name: str
     version: str
     kind: KindValue
-
-    @staticmethod
-    def resolve_slug(obj: FrameworkVersion) -> str:
-        return obj.framework.slug
-
-    @staticmethod
-    def resolve_name(obj: FrameworkVersion) -> str:
-        return obj.framework.name
-
-    @staticmethod
-    def resolve_kind(obj: FrameworkVersion) -> str:
-        return obj.framework.kind
 
 
 class RankedOrganizationOut(Schema):
