@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from activator.core.audit import audit_record
+from activator.core.search import normalize as fold
 from activator.index.enums import AssessmentStatus, Verification
 from activator.index.models import (
     Assessment,
@@ -354,8 +355,6 @@ IMPORT_COLUMNS = ("city", "year", "indicator", "value")
 
 def _org_lookup() -> tuple[dict[str, Organisation | None], dict[str, Organisation]]:
     """Cities by folded name (None where two share a name) and by web address (slug)."""
-    from activator.core.search import normalize as fold
-
     by_name: dict[str, Organisation | None] = {}
     by_slug: dict[str, Organisation] = {}
     for org in Organisation.objects.filter(type=OrganisationType.LOCAL_GOVERNMENT).only(
@@ -371,8 +370,6 @@ def values_import(
     *, actor: Any, version: FrameworkVersion, text: str, dry_run: bool = True
 ) -> ImportReport:
     """Import a long CSV (city, year, indicator, value[, source]); any bad row saves nothing."""
-    from activator.core.search import normalize as fold
-
     report = ImportReport()
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     headers = [h.strip().lower() for h in (reader.fieldnames or [])]
