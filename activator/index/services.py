@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -179,6 +179,18 @@ def values_save(
         prepared.append((indicator, value, before, changes))
     if problems:
         return problems
+    # Two saves of one page (an autosave and the Save button) may both create the same value;
+    # where the database has no row locks (SQLite) the second insert fails: read again, once.
+    try:
+        return _write_values(actor, assessment, prepared)
+    except IntegrityError:
+        return _write_values(actor, assessment, prepared)
+
+
+def _write_values(
+    actor: Any, assessment: Assessment, prepared: list[tuple[Indicator, Value, Any, Any]]
+) -> dict[str, list[str]]:
+    """Store checked values in one transaction, after checking again against fresh rows."""
     answered_query = False
     with transaction.atomic():
         # Check again under a lock: a submission or a verdict may have landed since the page
