@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "activator.projects",
     "activator.calls",
     "activator.index",
+    "activator.events",
 ]
 
 MIDDLEWARE = [

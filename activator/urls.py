@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("activator.projects.urls")),
     path("", include("activator.calls.urls")),
     path("", include("activator.index.urls")),
+    path("", include("activator.events.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),
