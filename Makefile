@@ -48,12 +48,15 @@ format: $(VENV)/.installed-test
 ## bench: time the directory and the API at 10,000 organisations, then the catalog search at
 ## 100,000 projects on SQLite and PostgreSQL against hand-written SQL and the admin, then the
 ## ranking of 10,000 applications x 5 reviews against a plain Python loop, then the city index
-## of 1,000 cities x 100 indicators and its 1,000-draw sensitivity against a plain Python loop
+## of 1,000 cities x 100 indicators and its 1,000-draw sensitivity against a plain Python loop,
+## then the events calendar list, API and iCalendar feed at 5,000 events and 200,000
+## registrations on SQLite and PostgreSQL beside the trivial view
 bench: $(VENV)/.installed-test
 	$(PY) bench/directory.py
 	$(PY) bench/catalog.py
 	$(PY) bench/calls.py
 	$(PY) bench/index.py
+	$(PY) bench/events.py
 
 ## messages: refresh the translation catalogues after changing user-facing strings
 messages: $(VENV)/.installed

@@ -137,3 +137,17 @@ rules.add_perm("events.view_document", document_is_readable | manages_document_e
 rules.add_perm("events.manage_meeting", manages_meeting)
 rules.add_perm("events.view_minutes", minutes_are_public | manages_meeting)
 rules.add_perm("events.vote", represents_any_member)
+
+
+@rules.predicate
+def may_keep_agenda(user, event) -> bool:
+    """Personal agendas: confirmed participants of an event with registration; for an event
+    without registration, whoever its audience admits (invitation-only events have none)."""
+    if event is None or not user.is_authenticated or event.status != EventStatus.PUBLISHED:
+        return False
+    if event.registration == RegistrationMode.NONE:
+        return event.audience != Audience.INVITATION and audience_admits(user, event)
+    return is_confirmed_participant(user, event)
+
+
+rules.add_perm("events.pick_session", may_keep_agenda)

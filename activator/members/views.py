@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,6 +18,7 @@ from activator.accounts.services import invitation_create
 from activator.core.forms import add_service_errors
 from activator.core.models import AuditEntry, Region
 from activator.core.permissions import authorize
+from activator.events.selectors import is_past, member_events
 from activator.members import selectors, services
 from activator.members.forms import (
     ApproveForm,
@@ -34,6 +36,7 @@ from activator.members.models import GovernanceRole, MembershipApplication, Orga
 from activator.projects.selectors import projects_visible_to
 
 PAGE_SIZE = 25
+EVENTS_SHOWN = 50
 
 
 def directory(request: HttpRequest) -> HttpResponse:
@@ -67,6 +70,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         .filter(organisation=organisation, published_at__isnull=False)
         .order_by("-published_at", "-id"),
     }
+    context.update(_member_events(organisation, user))
     if user.has_perm("members.view_membership_history", organisation):
         context["history"] = selectors.membership_history(organisation)
     if user.has_perm("members.view_audit", organisation):
@@ -80,6 +84,18 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     if context["can_govern"]:
         context["governance_form"] = GovernanceRoleForm()
     return render(request, "members/detail.html", context)
+
+
+def _member_events(organisation: Organisation, user) -> dict:
+    """The events the member took part in (upcoming, then past) and those it organised."""
+    events = member_events(organisation, user)
+    now = timezone.now()
+    joined = list(events.joined[:EVENTS_SHOWN])
+    return {
+        "events_upcoming": [e for e in reversed(joined) if not is_past(e, now)],
+        "events_past": [e for e in joined if is_past(e, now)],
+        "events_organised": list(events.organised[:EVENTS_SHOWN]),
+    }
 
 
 def stats(request: HttpRequest) -> HttpResponse:

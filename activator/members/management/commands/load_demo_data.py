@@ -7,6 +7,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from activator.calls.seed import KINDS as CALL_KINDS
 from activator.calls.seed import load_calls_seed
+from activator.events.seed import KINDS as EVENT_KINDS
+from activator.events.seed import load_events_seed
 from activator.index.seed import KINDS as INDEX_KINDS
 from activator.index.seed import load_index_seed
 from activator.members.seed import DEMO_PEOPLE, KINDS, configured_demo_password, load_seed
@@ -33,13 +35,16 @@ LABELS = {
     "calls": "Calls",
     "frameworks": "Index frameworks",
     "income_groups": "Countries' income groups",
+    "events": "Events",
+    "meetings": "Governance meetings",
 }
 
 
 class Command(BaseCommand):
     help = (
-        "Load the network's regions, offices, 2019 members, partners and governance seats from "
-        "the seed files. Running it again creates and changes nothing."
+        "Load the network's regions, offices, 2019 members, partners and governance seats, the "
+        "catalog, calls, index frameworks and events from the seed files. Running it again "
+        "creates and changes nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -81,9 +86,12 @@ class Command(BaseCommand):
         if verbose:
             self.stdout.write("Index frameworks: the diagnostic survey and the U4SSC KPIs")
         counts.update(load_index_seed())
+        if verbose:
+            self.stdout.write("Events: the 2010-2023 activities, General Assemblies and the demo")
+        counts.update(load_events_seed(today=options["today"]))
         if not verbose:
             return
-        kinds = [*KINDS, *PROJECT_KINDS, *CALL_KINDS, *INDEX_KINDS]
+        kinds = [*KINDS, *PROJECT_KINDS, *CALL_KINDS, *INDEX_KINDS, *EVENT_KINDS]
         if with_people:
             kinds.append("demo_users")
         for kind in kinds:
