@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_countries import countries
@@ -274,9 +274,27 @@ def event_update(
     after_partners = sorted(p.name for p in partners) if partners is not None else before_partners
     derive(event, partner_names=after_partners)
     _validate(event)
-    event.save()
+    # Never write the seat counter back: registrations change it concurrently with one UPDATE.
+    fields_to_save = [f.attname for f in Event._meta.concrete_fields if not f.primary_key]
+    fields_to_save.remove("seats_taken")
+    fields_to_save.remove("created_at")
+    try:
+        with transaction.atomic():
+            event.save(update_fields=fields_to_save)
+    except IntegrityError as error:  # a seat was taken between the check and the save
+        raise ValidationError(
+            {"capacity": _("More seats were taken meanwhile; the capacity cannot be lower.")}
+        ) from error
     if partners is not None:
         event.partners.set(partners)
+    grew = event.capacity is None or (
+        before["capacity"] is not None and event.capacity > int(before["capacity"])
+    )
+    if grew and before["capacity"] is not None:
+        from activator.events.services_registration import promote_waitlist
+
+        promote_waitlist(event=event)
+        event.refresh_from_db(fields=["seats_taken"])
     changes = diff(before, snapshot(event, EVENT_FIELDS))
     if after_partners != before_partners:
         changes["partners"] = [", ".join(before_partners), ", ".join(after_partners)]

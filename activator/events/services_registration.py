@@ -42,7 +42,7 @@ from activator.events.enums import (
     RegistrationMode,
     RegistrationStatus,
 )
-from activator.events.models import ACTIVE_STATUSES, Event, Question, Registration
+from activator.events.models import ACTIVE_STATUSES, Event, Question, Registration, Session
 
 # Longest accepted answers, in characters.
 SHORT_TEXT_LIMIT = 300
@@ -543,6 +543,7 @@ def cancel(
         registration.refresh_from_db()
         return registration
     registration.refresh_from_db()
+    _leave_agenda(registration)
     _record(actor, registration, "registration.cancelled", before, note=reason)
     _mail(
         registration,
@@ -555,6 +556,13 @@ def cancel(
         _free_seat(event.pk)
         promote_waitlist(event=event, now=now)
     return registration
+
+
+def _leave_agenda(registration: Registration) -> None:
+    """Whoever no longer has a place keeps no sessions of the event on their personal agenda."""
+    Session.attendees.through.objects.filter(
+        session__event_id=registration.event_id, user_id=registration.person_id
+    ).delete()
 
 
 @transaction.atomic
@@ -673,6 +681,7 @@ def decline(*, actor: Any, registration: Registration, reason: str = "") -> Regi
         registration.refresh_from_db()
         return registration
     registration.refresh_from_db()
+    _leave_agenda(registration)
     _record(actor, registration, "registration.declined", before, note=reason)
     _mail(
         registration,

@@ -153,6 +153,17 @@ def test_only_confirmed_participants_keep_an_agenda_of_an_event_with_registratio
     assert not opening.attendees.exists()
 
 
+def test_cancelling_a_registration_clears_the_persons_agenda_of_that_event(
+    three_days, staff, citizen
+):
+    opening = session(three_days, staff, start=at(14, 9), end=at(14, 10))
+    registration = services_registration.register(actor=citizen, event=three_days)
+    citizen = type(citizen).objects.get(pk=citizen.pk)
+    services_agenda.session_pick(actor=citizen, session=opening)
+    services_registration.cancel(actor=citizen, registration=registration)
+    assert not opening.attendees.exists()
+
+
 def test_anyone_logged_in_keeps_an_agenda_of_a_public_event_without_registration(
     make_event, staff, citizen
 ):

@@ -6,6 +6,7 @@ import zoneinfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from icalendar import Calendar
 
 from activator.events import ical, services
@@ -225,7 +226,7 @@ def test_session_component_is_on_the_event_clock(event, settings):
 def test_ics_of_an_event_keeps_its_uid_stable(client, event):
     training = event(title="Stable")
     first = parsed(client.get(reverse("events:ics", args=[training.slug])).content)
-    Event.objects.filter(pk=training.pk).update(title="Renamed")
+    Event.objects.filter(pk=training.pk).update(title="Renamed", updated_at=timezone.now())
     second = parsed(client.get(reverse("events:ics", args=[training.slug])).content)
     assert set(first) == set(second) == {uid(training)}
     assert str(second[uid(training)]["SUMMARY"]) == "Renamed"

@@ -192,3 +192,23 @@ def test_nobody_is_promoted_for_a_cancelled_or_finished_event(full_event):
     assert promote_waitlist(event=event, now=timezone.now()) != []
     assert status(w1) == CONFIRMED
     assert_seats_consistent(event)
+
+
+def test_editing_an_event_keeps_seats_taken_meanwhile_and_more_seats_promote(make_event, staff):
+    """The edit form's copy of the event is stale: saving it must not undo registrations."""
+    from activator.events import services
+
+    event = make_event(capacity=1)
+    stale = Event.objects.get(pk=event.pk)
+    first = services_registration.register(actor=UserFactory(), event=event)
+    second = services_registration.register(actor=UserFactory(), event=event)
+    assert (first.status, second.status) == ("confirmed", "waitlisted")
+
+    services.event_update(actor=staff, event=stale, title="Renamed training")
+    stale.refresh_from_db()
+    assert stale.seats_taken == 1
+
+    services.event_update(actor=staff, event=stale, capacity=2)
+    second.refresh_from_db()
+    assert second.status == RegistrationStatus.CONFIRMED
+    assert Event.objects.get(pk=event.pk).seats_taken == 2
