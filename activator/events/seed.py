@@ -321,7 +321,6 @@ def load_training(today: datetime.date, office: Any) -> tuple[Event, bool]:
         actor=None,
         slug=TRAINING_SLUG,
         status=EventStatus.PUBLISHED,
-        partners=[seoul] if seoul else [],
         title=f"WeGO-SHRDC Smart City Training {first.year}",
         summary=(
             "Three days on Seoul's smart city practices and policies for officials of member "

@@ -8,6 +8,7 @@
 import datetime
 
 from django import template
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -48,8 +49,17 @@ def planned_text(event) -> str:
         period = date_format(datetime.date(event.year, event.month, 1), "F Y")
     else:
         period = str(event.year)
+    if not event.date_note and _period_is_over(event):
+        return period  # a past month or year: the day is no longer "to be announced"
     note = event.date_note or _("date to be announced")
     return _("%(period)s (%(note)s)") % {"period": period, "note": note}
+
+
+def _period_is_over(event) -> bool:
+    today = timezone.localdate()
+    if event.month:
+        return (event.year, event.month) < (today.year, today.month)
+    return event.year < today.year
 
 
 def when_text(event) -> str:
