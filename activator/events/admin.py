@@ -1,4 +1,8 @@
-"""The admin site shows events for inspection; staff change them on the audited event pages."""
+"""The admin site shows events for inspection; staff change them on the audited event pages.
+
+Events and registrations are read-only here: the seat counter, the waiting list, the e-mails and
+the audit trail are kept by the services the pages call, which a plain admin save would bypass.
+"""
 
 from django.contrib import admin
 
@@ -15,18 +19,40 @@ from activator.events.models import (
 )
 
 
-class QuestionInline(admin.StackedInline):
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class QuestionInline(ReadOnlyInline):
     model = Question
-    extra = 0
 
 
-class RoomInline(admin.TabularInline):
+class RoomInline(ReadOnlyInline):
     model = Room
-    extra = 0
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnly):
     list_display = ["title", "type", "year", "month", "starts_at", "status", "audience"]
     list_filter = ["type", "status", "audience", "year"]
     search_fields = ["title", "city"]
@@ -36,7 +62,7 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
+class RegistrationAdmin(ReadOnly):
     list_display = ["event", "person", "organisation", "status", "checked_in_at"]
     list_filter = ["status"]
     search_fields = ["person__email", "event__title"]

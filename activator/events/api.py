@@ -412,7 +412,8 @@ def _registrations_of(user: Any) -> QuerySet[Registration]:
     managed = _managed_events(user)
     if managed is None:
         return _registrations()
-    return _registrations().filter(Q(person=user) | Q(event__in=managed.values("pk")))
+    own = Q(person=user) & ~Q(event__status=EventStatus.DRAFT)
+    return _registrations().filter(own | Q(event__in=managed.values("pk")))
 
 
 def _visible_registration(user: Any, registration_id: int) -> Registration:

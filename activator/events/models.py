@@ -7,6 +7,7 @@ one, so the calendar and the statistics read one pair of columns for every event
 """
 
 import datetime
+import secrets
 import zoneinfo
 
 from django.conf import settings
@@ -395,7 +396,8 @@ class Registration(models.Model):
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("person"),
-        on_delete=models.CASCADE,
+        # Deleting a person would free no seat; deactivate people instead.
+        on_delete=models.PROTECT,
         related_name="event_registrations",
     )
     organisation = models.ForeignKey(
@@ -545,11 +547,15 @@ class Document(models.Model):
         return self.title
 
 
+def photo_path(instance: "Photo", filename: str) -> str:
+    """An unguessable name: photos are public files, and a draft event's must not be found."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    return f"events/photos/{secrets.token_urlsafe(16)}.{extension[:5]}"
+
+
 class Photo(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(
-        _("photo"), upload_to="events/photos/%Y/", validators=[validate_photo]
-    )
+    image = models.ImageField(_("photo"), upload_to=photo_path, validators=[validate_photo])
     caption = models.CharField(_("caption"), max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 

@@ -74,7 +74,7 @@ def may_join_without_registering(user, event) -> bool:
     if event is None or event.registration != RegistrationMode.NONE:
         return False
     if event.audience == Audience.PUBLIC:
-        return event.status == EventStatus.PUBLISHED
+        return user.is_authenticated and event.status == EventStatus.PUBLISHED
     return audience_admits(user, event) and event.audience == Audience.MEMBERS
 
 

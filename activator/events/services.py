@@ -267,8 +267,10 @@ def event_update(
     partners = _partner_list(partners)
     before = snapshot(event, EVENT_FIELDS)
     before_partners = sorted(event.partners.values_list("name", flat=True))
-    # Seats may have been taken since the page was read: check the capacity against the count now.
-    event.seats_taken = Event.objects.filter(pk=event.pk).values_list("seats_taken", flat=True)[0]
+    # The page's copy may be stale: the status and the seats taken are what the database says
+    # now, read under a lock so they cannot change before this edit is saved.
+    current = Event.objects.select_for_update().only("status", "seats_taken").get(pk=event.pk)
+    event.status, event.seats_taken = current.status, current.seats_taken
     for name, value in fields.items():
         setattr(event, name, value)
     after_partners = sorted(p.name for p in partners) if partners is not None else before_partners
@@ -337,6 +339,12 @@ def event_set_status(*, actor: Any, event: Event, status: str, reason: str = "")
         from activator.events.services_registration import notify_event_cancelled
 
         notify_event_cancelled(event, reason=reason)
+    if status == EventStatus.PUBLISHED:
+        # Seats freed while it was a draft go to the waiting list before any newcomer.
+        from activator.events.services_registration import promote_waitlist
+
+        promote_waitlist(event=event)
+        event.refresh_from_db(fields=["seats_taken"])
     return event
 
 

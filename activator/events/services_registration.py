@@ -43,6 +43,7 @@ from activator.events.enums import (
     RegistrationStatus,
 )
 from activator.events.models import ACTIVE_STATUSES, Event, Question, Registration, Session
+from activator.events.templatetags.event_tags import when_text
 
 # Longest accepted answers, in characters.
 SHORT_TEXT_LIMIT = 300
@@ -75,31 +76,6 @@ def _zone_label(moment: datetime.datetime, zone_name: str) -> str:
     if not name or name[0] in "+-":
         return f"{zone_name}, UTC{name}" if name else zone_name
     return name
-
-
-def when_text(event: Event) -> str:
-    """The event's dates on its own clock with the zone named: "14 Mar 2027, 09:00–17:00 KST"."""
-    start = event.local_start
-    if start is None:
-        if event.year and event.month:
-            base = date_format(datetime.date(event.year, event.month, 1), "F Y")
-        else:
-            base = str(event.year or "")
-        if base and event.date_note:
-            return f"{base} ({event.date_note})"
-        return base or event.date_note or _("Date to be announced")
-    if event.all_day:
-        last = event.last_day or start.date()
-        if last == start.date():
-            return date_format(start, "j M Y")
-        return f"{date_format(start, 'j M Y')} – {date_format(last, 'j M Y')}"
-    zone = _zone_label(start, event.time_zone)
-    end = event.local_end
-    if end is None:
-        return f"{date_format(start, 'j M Y, H:i')} {zone}"
-    if end.date() == start.date():
-        return f"{date_format(start, 'j M Y, H:i')}–{date_format(end, 'H:i')} {zone}"
-    return f"{date_format(start, 'j M Y, H:i')} – {date_format(end, 'j M Y, H:i')} {zone}"
 
 
 def place_text(event: Event) -> str:

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from activator.core.forms import add_service_errors
 from activator.core.permissions import authorize
 from activator.events import ical, services_agenda
+from activator.events.enums import EventStatus
 from activator.events.forms_agenda import AGENDA_FORMS
 from activator.events.models import Event, Room, Session, Speaker
 
@@ -165,6 +166,7 @@ def my_sessions(user: Any) -> list[Session]:
     """The sessions the person starred, of every event, in time order."""
     return list(
         Session.objects.filter(attendees=user)
+        .exclude(event__status=EventStatus.DRAFT)
         .select_related("event", "room")
         .prefetch_related("speakers")
         .order_by("starts_at", "pk")

@@ -558,6 +558,8 @@ def _posted(
     if meeting is None:
         raise Http404
     pk = post.get("pk") or ""
+    if pk and not (pk.isascii() and pk.isdigit() and len(pk) < 19):
+        raise Http404  # not an id of any record
     if part == "item":
         item = get_object_or_404(AgendaItem, pk=pk, meeting=meeting) if pk else None
         key = f"item-{item.pk}" if item else "item-new"

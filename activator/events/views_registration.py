@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from activator.core import spreadsheets
 from activator.core.permissions import authorize
 from activator.events import certificates, services_registration
-from activator.events.enums import RegistrationMode, RegistrationStatus
+from activator.events.enums import EventStatus, RegistrationMode, RegistrationStatus
 from activator.events.forms_registration import (
     CheckInSearchForm,
     QuestionForm,
@@ -39,6 +39,7 @@ from activator.events.forms_registration import (
 )
 from activator.events.models import ACTIVE_STATUSES, Event, Question, Registration
 from activator.events.rules import registration_of
+from activator.events.selectors import is_past
 from activator.events.services_registration import RegistrationRefused
 from activator.events.views_agenda import my_sessions
 from activator.members.models import Organisation
@@ -296,13 +297,6 @@ class AgendaGroup:
     days: list[tuple[datetime.date, list[Any]]]
 
 
-def _is_past(event: Event, now: datetime.datetime) -> bool:
-    last = event.ends_at or event.starts_at
-    if last is not None:
-        return last < now
-    return event.year is not None and event.year < timezone.localdate().year
-
-
 def _agenda_groups(sessions: list[Any]) -> list[AgendaGroup]:
     groups: dict[int, AgendaGroup] = {}
     for session in sessions:
@@ -334,6 +328,7 @@ def my_events(request: HttpRequest) -> HttpResponse:
     )
     registrations = list(
         Registration.objects.filter(person=request.user)
+        .exclude(event__status=EventStatus.DRAFT)
         .select_related("event", "organisation")
         .annotate(ahead=Coalesce(Subquery(ahead), 0))
         .order_by("event__starts_at", "event__year", "event__month", "pk")
@@ -342,7 +337,7 @@ def my_events(request: HttpRequest) -> HttpResponse:
     for registration in registrations:
         waiting = registration.status == RegistrationStatus.WAITLISTED
         row = MyRegistration(registration, registration.ahead + 1 if waiting else None)
-        (past if _is_past(registration.event, now) else upcoming).append(row)
+        (past if is_past(registration.event, now) else upcoming).append(row)
     past.reverse()
     return render(
         request,

@@ -489,14 +489,14 @@ def test_dates_read_on_the_events_own_clock(make_event):
     assert when_text(event) == "14 Mar 2031, 09:00–17:00 EDT"
     dubai = datetime.datetime(2031, 3, 14, 9, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Dubai"))
     event = make_event(starts_at=dubai, ends_at=None, time_zone="Asia/Dubai")
-    assert when_text(event) == "14 Mar 2031, 09:00 Asia/Dubai, UTC+04"
+    assert when_text(event) == "14 Mar 2031, 09:00 UTC+04"
     seoul = zoneinfo.ZoneInfo("Asia/Seoul")
     days = make_event(
         starts_at=datetime.datetime(2031, 3, 14, tzinfo=seoul),
         ends_at=datetime.datetime(2031, 3, 17, tzinfo=seoul),
         all_day=True,
     )
-    assert when_text(days) == "14 Mar 2031 – 16 Mar 2031"
+    assert when_text(days) == "14–16 Mar 2031"
 
 
 def test_an_online_event_points_to_its_page_for_the_link(
