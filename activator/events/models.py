@@ -240,7 +240,7 @@ class Meeting(models.Model):
     )
     theme = models.CharField(_("theme"), max_length=300, blank=True)
     quorum_percent = models.PositiveSmallIntegerField(
-        _("quorum (% of voting members)"),
+        _("quorum (percentage of voting members)"),
         default=50,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )

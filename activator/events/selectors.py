@@ -16,6 +16,7 @@ from django import forms
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from activator.core.models import Region
 from activator.core.search import search_words
@@ -141,7 +142,11 @@ class EventFilter(django_filters.FilterSet):
     )
     when = django_filters.ChoiceFilter(
         label=_("When"),
-        choices=[(UPCOMING, _("Upcoming")), (PAST, _("Past")), (ALL, _("All"))],
+        choices=[
+            (UPCOMING, pgettext_lazy("events", "Upcoming")),
+            (PAST, _("Past")),
+            (ALL, _("All")),
+        ],
         method="filter_when",
         empty_label=_("All"),
     )

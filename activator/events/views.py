@@ -22,7 +22,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -151,7 +151,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         "page_obj": page,
         "events": page.object_list,
         "when": when,
-        "tabs": [(UPCOMING, _("Upcoming")), (PAST, _("Past")), (ALL, _("All"))],
+        "tabs": [(UPCOMING, pgettext("events", "Upcoming")), (PAST, _("Past")), (ALL, _("All"))],
         "chips": _chips(request, filterset),
         "filters_query": _feed_query(request.GET),
         "can_create": user.has_perm("events.add_event"),

@@ -165,7 +165,9 @@ def documents(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and "delete" in request.POST:
         document = _document_of(event, request.POST.get("delete"))
         services.document_remove(actor=request.user, document=document)
-        messages.success(request, _("%(title)s was deleted.") % {"title": document.title})
+        messages.success(
+            request, _("The document “%(title)s” was deleted.") % {"title": document.title}
+        )
         return redirect("events:documents", event.slug)
     if request.method == "POST":
         form = DocumentForm(request.POST, request.FILES, event=event)
