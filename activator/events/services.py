@@ -20,7 +20,7 @@ from django_countries import countries
 from activator.core.audit import audit_record, diff, snapshot
 from activator.core.models import CountryRegion
 from activator.core.search import normalize
-from activator.events.enums import EventStatus
+from activator.events.enums import EventStatus, RegistrationMode
 from activator.events.models import Document, Event, Photo
 
 EVENT_FIELDS = [
@@ -297,6 +297,14 @@ def event_update(
 
         promote_waitlist(event=event)
         event.refresh_from_db(fields=["seats_taken"])
+    if (
+        before["registration"] == RegistrationMode.INTEREST
+        and event.registration == RegistrationMode.OPEN
+        and event.status == EventStatus.PUBLISHED
+    ):
+        from activator.events.services_registration import notify_registration_open
+
+        notify_registration_open(event)
     changes = diff(before, snapshot(event, EVENT_FIELDS))
     if after_partners != before_partners:
         changes["partners"] = [", ".join(before_partners), ", ".join(after_partners)]

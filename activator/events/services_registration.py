@@ -908,6 +908,27 @@ def notify_event_cancelled(event: Event, reason: str = "") -> int:
     return count
 
 
+def notify_registration_open(event: Event) -> int:
+    """Tell the people who expressed interest that registration has opened; returns how many.
+
+    Their interest does not hold a seat: they register like anyone else, first come first served.
+    """
+    registrations = Registration.objects.filter(
+        event=event, status=RegistrationStatus.INTERESTED
+    ).select_related("person")
+    count = 0
+    for registration in registrations:
+        registration.event = event
+        _mail(
+            registration,
+            subject=_("Registration is open: %(event)s"),
+            template="registration_open",
+            register_url=_absolute(reverse("events:register", args=[event.slug])),
+        )
+        count += 1
+    return count
+
+
 def send_due_reminders(now: datetime.datetime | None = None, *, event_id: int | None = None) -> int:
     """Remind confirmed participants of events starting within the next 24 hours; returns how
     many reminders were sent.

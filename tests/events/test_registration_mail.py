@@ -130,3 +130,20 @@ def test_everyone_registered_hears_that_the_event_is_cancelled(
     assert message.subject == f"Event cancelled: {event.title}"
     assert "The venue flooded." in message.body
     assert "KST" in message.body
+
+
+def test_people_interested_in_a_planned_event_hear_when_registration_opens(
+    make_event, staff, citizen, django_capture_on_commit_callbacks
+):
+    from activator.events import services
+
+    event = make_event(registration=RegistrationMode.INTEREST, title="Planned Forum")
+    interest = register(actor=citizen, event=event)
+    assert interest.status == RegistrationStatus.INTERESTED
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.event_update(actor=staff, event=event, registration=RegistrationMode.OPEN)
+    assert [m.to for m in mail.outbox] == [[citizen.email]]
+    assert "Registration is open: Planned Forum" in mail.outbox[0].subject
+    assert f"/events/{event.slug}/register/" in mail.outbox[0].body
+    assert register(actor=citizen, event=event).status == RegistrationStatus.CONFIRMED
