@@ -297,6 +297,10 @@ def event_update(
 
         promote_waitlist(event=event)
         event.refresh_from_db(fields=["seats_taken"])
+    if snapshot(event, ["starts_at"])["starts_at"] != before["starts_at"] and event.seats_taken:
+        from activator.events.services_registration import schedule_reminders
+
+        schedule_reminders(event)
     if (
         before["registration"] == RegistrationMode.INTEREST
         and event.registration == RegistrationMode.OPEN

@@ -327,8 +327,9 @@ def _reminder_due_already(event: Event, now: datetime.datetime) -> bool:
     return event.starts_at is not None and event.starts_at - now <= REMINDER_BEFORE
 
 
-def _schedule_reminder(event: Event) -> None:
-    """When the task queue can run work later, queue the event's reminders for a day before it."""
+def schedule_reminders(event: Event) -> None:
+    """When the task queue can run work later, queue the event's reminders for a day before it
+    (again when the event moves: a reminder already sent is not sent twice)."""
     if event.starts_at is None:
         return
     from django_tasks import default_task_backend
@@ -454,7 +455,7 @@ def _after_status(registration: Registration) -> None:
             subject=_("Registration confirmed: %(event)s"),
             template="confirmed",
         )
-        _schedule_reminder(registration.event)
+        schedule_reminders(registration.event)
     elif status == RegistrationStatus.WAITLISTED:
         _mail(
             registration,
@@ -581,7 +582,7 @@ def promote_waitlist(*, event: Event, now: datetime.datetime | None = None) -> l
             note=_("A seat freed; first on the waiting list."),
         )
         _mail(registration, subject=_("A seat for you: %(event)s"), template="promoted")
-        _schedule_reminder(event)
+        schedule_reminders(event)
         promoted.append(registration)
     return promoted
 
@@ -623,7 +624,7 @@ def approve(*, actor: Any, registration: Registration) -> Registration:
         template="approved",
     )
     if registration.status == RegistrationStatus.CONFIRMED:
-        _schedule_reminder(event)
+        schedule_reminders(event)
     return registration
 
 

@@ -99,6 +99,29 @@ def test_a_deferring_task_queue_gets_the_reminder_for_a_day_before(
     assert reminders[0].kwargs == {"event_id": event.pk}
 
 
+def test_moving_an_event_plans_its_reminder_for_the_new_day(
+    settings, make_event, staff, django_capture_on_commit_callbacks
+):
+    from django_tasks import default_task_backend
+
+    from activator.events import services
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    event = make_event()
+    with django_capture_on_commit_callbacks(execute=True):
+        register(actor=UserFactory(), event=event)
+        later = event.starts_at + datetime.timedelta(days=7)
+        services.event_update(
+            actor=staff, event=event, starts_at=later, ends_at=later + datetime.timedelta(hours=8)
+        )
+    planned = [
+        r.task.run_after
+        for r in default_task_backend.results
+        if r.task.name == "send_event_reminders"
+    ]
+    assert planned[-1] == later - datetime.timedelta(hours=24)
+
+
 def test_the_immediate_task_queue_plans_nothing(make_event, django_capture_on_commit_callbacks):
     from django_tasks import default_task_backend
 
