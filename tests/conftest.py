@@ -3,6 +3,8 @@
 import os
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from activator.accounts.enums import AffiliationRole, PlatformRole
 from tests.factories import (
@@ -27,6 +29,15 @@ def _immediate_tasks(settings):
     """Tasks run in-process in tests, so their effects (e-mails) can be asserted."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.AXES_ENABLED = False
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's language: a page visited in Spanish leaves the thread's
+    language set, and service messages read it."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
