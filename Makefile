@@ -57,6 +57,7 @@ bench: $(VENV)/.installed-test
 	$(PY) bench/calls.py
 	$(PY) bench/index.py
 	$(PY) bench/events.py
+	$(PY) bench/matching_schedule.py
 
 ## messages: refresh the translation catalogues after changing user-facing strings
 messages: $(VENV)/.installed
