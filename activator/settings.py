@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "activator.calls",
     "activator.index",
     "activator.events",
+    "activator.matching",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("activator.calls.urls")),
     path("", include("activator.index.urls")),
     path("", include("activator.events.urls")),
+    path("", include("activator.matching.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),

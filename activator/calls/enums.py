@@ -13,6 +13,7 @@ class CallKind(models.TextChoices):
     TRAINING = "training", _("Training programme")
     YOUTH_PROGRAMME = "youth_programme", _("Youth programme")
     STARTUP_CHALLENGE = "startup_challenge", _("Startup challenge")
+    SOLUTION_FINDER = "solution_finder", _("Solution Finder")
     OTHER = "other", _("Other")
 
 
