@@ -4,7 +4,8 @@ The 4th WeGO Awards (2020), the Seoul Smart City Prize (2023) and the 2020 feasi
 past calls with the categories, levels, benefits and timelines the documents give. The
 documents name no application form or rubric, so those are sensible defaults of our own. The
 training programme is open, with dates set relative to the day the demo data is loaded, so the
-demo has a call to apply to.
+demo has a call to apply to. The Solution Finder is the standing call through which cities send
+their challenges to the Secretariat: open all year, one request per challenge.
 
 Loading is idempotent: a call is looked up by its slug and left alone when it exists.
 """
@@ -51,7 +52,9 @@ def load_call(spec: dict[str, Any], shared: dict[str, Any], today: datetime.date
     zone = zoneinfo.ZoneInfo(spec["time_zone"])
     opens, deadline = _dates(spec, zone, today)
     year = spec["year"] or opens.year
-    title = spec["title"] if spec["year"] else f"{spec['title']} {year}"
+    # Titles of dated calls name their year; a standing call (open all year) keeps its own.
+    keep_title = spec["year"] or not spec.get("year_in_title", True)
+    title = spec["title"] if keep_title else f"{spec['title']} {year}"
     office = RegionalOffice.objects.filter(name=spec["office"]).first() if spec["office"] else None
     call = services.call_create(
         actor=None,
@@ -70,6 +73,7 @@ def load_call(spec: dict[str, Any], shared: dict[str, Any], today: datetime.date
         deadline=deadline,
         applicant_types=spec["applicant_types"],
         members_only=spec["members_only"],
+        one_per_category=spec.get("one_per_category", True),
     )
     Call.objects.filter(pk=call.pk).update(slug=spec["slug"])
     call.slug = spec["slug"]

@@ -650,6 +650,11 @@ def application_submit(
             "deadline": _deadline_text(call, call.deadline),
         },
     )
+    if call.kind == CallKind.SOLUTION_FINDER:
+        # The Secretariat follows a city's request from here on (review, feedback, partners).
+        from activator.matching.services_finder import request_opened
+
+        request_opened(actor=actor, application=application)
     return application
 
 

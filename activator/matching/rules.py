@@ -12,6 +12,7 @@ import rules
 
 from activator.accounts.predicates import (
     belongs_to,
+    is_regional_staff,
     is_regional_staff_for,
     is_secretariat,
 )
@@ -113,3 +114,55 @@ rules.add_perm("matching.decide_for_solution", keeps_solution)
 rules.add_perm("matching.view_conversation", takes_part_in_conversation)
 rules.add_perm("matching.view_finder_request", can_see_finder_request | handles_finder_request)
 rules.add_perm("matching.handle_finder_request", handles_finder_request)
+# The queue of Solution Finder requests: the Secretariat (all) and regional staff (their region).
+rules.add_perm("matching.view_finder_queue", is_secretariat | is_regional_staff)
+
+
+# --- Meetings at events with matchmaking -------------------------------------------------------
+# Participants are the people with a confirmed registration; the event's managers run the
+# schedule (see `services_meetings`, which checks the same again).
+
+
+@rules.predicate
+def takes_part_in_matchmaking(user, event) -> bool:
+    from activator.events.enums import EventStatus
+    from activator.events.rules import is_confirmed_participant
+
+    return bool(
+        event is not None
+        and event.matchmaking
+        and event.status == EventStatus.PUBLISHED
+        and is_confirmed_participant(user, event)
+    )
+
+
+@rules.predicate
+def manages_matchmaking(user, event) -> bool:
+    from activator.events.rules import manages_event
+
+    return bool(event is not None and event.matchmaking and manages_event(user, event))
+
+
+@rules.predicate
+def is_asked_to_meet(user, meeting) -> bool:
+    return meeting is not None and user.is_authenticated and meeting.recipient_id == user.pk
+
+
+@rules.predicate
+def is_in_meeting(user, meeting) -> bool:
+    return (
+        meeting is not None
+        and user.is_authenticated
+        and user.pk in (meeting.requester_id, meeting.recipient_id)
+    )
+
+
+@rules.predicate
+def manages_meeting_event(user, meeting) -> bool:
+    return meeting is not None and manages_matchmaking(user, meeting.event)
+
+
+rules.add_perm("matching.take_part_in_matchmaking", takes_part_in_matchmaking)
+rules.add_perm("matching.manage_matchmaking", manages_matchmaking)
+rules.add_perm("matching.respond_meeting", is_asked_to_meet)
+rules.add_perm("matching.cancel_meeting", is_in_meeting | manages_meeting_event)

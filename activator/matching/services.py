@@ -17,11 +17,15 @@ from django.utils.translation import gettext as _
 
 from activator.core.audit import audit_record, diff, snapshot
 from activator.core.search import normalize, search_index, search_remove
+from activator.events.validators import validate_photo
+from activator.index.enums import ResultStatus
+from activator.index.models import CityResult, Group
 from activator.matching import embeddings
-from activator.matching.enums import PublicationStatus
-from activator.matching.models import Challenge, Solution
+from activator.matching.enums import MediaKind, PublicationStatus
+from activator.matching.models import Challenge, Deployment, Solution, SolutionMedia
 from activator.members.enums import OrganisationType
 from activator.members.models import Organisation
+from activator.projects.models import Project
 
 SOLUTION_FIELDS = (
     "name",
@@ -216,3 +220,149 @@ def challenge_update(*, actor: Any, challenge: Challenge, **fields: Any) -> Chal
 def challenge_set_status(*, actor: Any, challenge: Challenge, status: str) -> Challenge:
     _set_status(actor, challenge, status, "challenge.status")
     return challenge
+
+
+# --- Deployments, media and the index pillars a challenge may start from ---------------------
+
+
+def _touch(solution: Solution) -> None:
+    """Mark the solution changed so that the ranking, which weighs deployments, reads it again."""
+    now = timezone.now()
+    Solution.objects.filter(pk=solution.pk).update(updated_at=now)
+    solution.updated_at = now
+
+
+@transaction.atomic
+def deployment_add(
+    *, actor: Any, solution: Solution, project: Project, note: str = ""
+) -> Deployment:
+    """Link a catalog project that used the solution: evidence that it works somewhere."""
+    if project.published_at is None:
+        raise ValidationError(
+            {"project": _("Only projects published in the catalog can be listed as deployments.")}
+        )
+    if Deployment.objects.filter(solution=solution, project=project).exists():
+        raise ValidationError({"project": _("This project is already listed.")})
+    deployment = Deployment(solution=solution, project=project, note=(note or "").strip())
+    deployment.full_clean(exclude=["solution", "project"])
+    deployment.save()
+    audit_record(
+        actor=actor,
+        action="solution.deployment_added",
+        target=solution,
+        changes={"deployments": [None, str(project)]},
+        note=deployment.note,
+    )
+    _touch(solution)
+    return deployment
+
+
+@transaction.atomic
+def deployment_remove(*, actor: Any, deployment: Deployment) -> None:
+    solution = deployment.solution
+    project = str(deployment.project)
+    deployment.delete()
+    audit_record(
+        actor=actor,
+        action="solution.deployment_removed",
+        target=solution,
+        changes={"deployments": [project, None]},
+    )
+    _touch(solution)
+
+
+@transaction.atomic
+def media_add(
+    *,
+    actor: Any,
+    solution: Solution,
+    kind: str,
+    image: Any = None,
+    url: str = "",
+    caption: str = "",
+) -> SolutionMedia:
+    """An uploaded picture (checked to be a real image), or a link to a video or a document."""
+    if kind not in MediaKind.values:
+        raise ValidationError({"kind": _("Unknown kind of media.")})
+    url = (url or "").strip()
+    if kind == MediaKind.IMAGE:
+        if not image:
+            raise ValidationError({"image": _("Choose an image to upload.")})
+        try:
+            validate_photo(image)
+        except ValidationError as error:
+            raise ValidationError({"image": error.messages}) from error
+        url = ""
+    else:
+        if not url:
+            raise ValidationError({"url": _("Give the link.")})
+        image = None
+    last = solution.media.order_by("-position").values_list("position", flat=True).first()
+    media = SolutionMedia(
+        solution=solution,
+        kind=kind,
+        url=url,
+        caption=(caption or "").strip(),
+        position=0 if last is None else last + 1,
+    )
+    media.full_clean(exclude=["solution", "image"])
+    if image:
+        media.image = image
+    media.save()
+    audit_record(
+        actor=actor,
+        action="solution.media_added",
+        target=solution,
+        changes={"media": [None, str(media)]},
+    )
+    return media
+
+
+@transaction.atomic
+def media_remove(*, actor: Any, media: SolutionMedia) -> None:
+    solution = media.solution
+    label = str(media)
+    if media.image:
+        media.image.delete(save=False)
+    media.delete()
+    audit_record(
+        actor=actor,
+        action="solution.media_removed",
+        target=solution,
+        changes={"media": [label, None]},
+    )
+
+
+def latest_index_result(city: Organisation) -> CityResult | None:
+    """The city's result in the most recent computed index (latest year, then latest run)."""
+    return (
+        CityResult.objects.filter(
+            organisation=city,
+            result_set__status=ResultStatus.READY,
+            result_set__computed_at__isnull=False,
+        )
+        .select_related("result_set__version__framework")
+        .order_by("-result_set__year", "-result_set__computed_at", "-id")
+        .first()
+    )
+
+
+def weak_pillars(city: Organisation) -> list[tuple[Group, float, CityResult]]:
+    """The top-level groups of the city's latest index result, weakest first: where a challenge
+    may start from. Groups with no score are left out; empty when the city has no result."""
+    result = latest_index_result(city)
+    if result is None:
+        return []
+    scores = result.group_scores or {}
+    groups = (
+        Group.objects.filter(version_id=result.result_set.version_id, parent=None)
+        .prefetch_related("pillars", "sectors")
+        .order_by("position")
+    )
+    ranked = [
+        (group, float(scores[group.code]), result)
+        for group in groups
+        if isinstance(scores.get(group.code), int | float)
+    ]
+    ranked.sort(key=lambda item: (item[1], item[0].position))
+    return ranked

@@ -129,6 +129,14 @@ DEMO_PEOPLE = [
         None,
         ("Seoul", "KR"),
     ),
+    (
+        "provider@demo.activator",
+        "Demo Solution Provider",
+        PlatformRole.CITIZEN,
+        False,
+        None,
+        ("Data Alliance", "KR"),
+    ),
     ("reviewer@demo.activator", "Demo Reviewer", PlatformRole.REVIEWER, False, None, None),
     ("citizen@demo.activator", "Demo Citizen", PlatformRole.CITIZEN, False, None, None),
 ]

@@ -20,8 +20,8 @@ def seeded(db):
     return load_calls_seed(today=TODAY)
 
 
-def test_the_four_programmes_are_loaded_with_their_categories(seeded):
-    assert seeded["calls"] == 4
+def test_the_five_programmes_are_loaded_with_their_categories(seeded):
+    assert seeded["calls"] == 5
     awards = Call.objects.get(slug="4th-wego-smart-sustainable-city-awards-2020")
     assert awards.kind == CallKind.AWARD
     assert list(awards.categories.values_list("name", flat=True)) == [
@@ -69,8 +69,20 @@ def test_the_training_call_is_open_on_the_day_the_demo_loads(seeded):
     assert training.is_accepting(opens_now)
 
 
+def test_the_solution_finder_is_a_standing_call_for_member_cities(seeded):
+    finder = Call.objects.get(kind=CallKind.SOLUTION_FINDER)
+    assert finder.title == "Solution Finder" and finder.slug == "solution-finder"
+    assert finder.status == CallStatus.OPEN and not finder.one_per_category
+    assert finder.applicant_types == ["local_government"] and finder.members_only
+    assert finder.office.is_secretariat and finder.rounds.count() == 0
+    assert finder.deadline.date() > TODAY + datetime.timedelta(days=3000)
+    kinds = list(finder.questions.values_list("kind", "required"))
+    assert kinds[0] == ("long_text", True)
+    assert ("file", False) in kinds and ("project", False) in kinds
+
+
 def test_loading_again_creates_and_changes_nothing(seeded):
     before = list(Call.objects.order_by("pk").values_list("pk", "updated_at"))
     again = load_calls_seed(today=TODAY + datetime.timedelta(days=30))
-    assert again["calls"] == 0 and again["calls_existing"] == 4
+    assert again["calls"] == 0 and again["calls_existing"] == 5
     assert list(Call.objects.order_by("pk").values_list("pk", "updated_at")) == before

@@ -150,7 +150,7 @@ def test_demo_renewal_and_demo_people_happen_once(seeded, fast_passwords):
     again = load_seed(today=TODAY, renew_demo=True, demo_users=True)
     assert state() == before
     assert created(again) == {}
-    assert again["demo_users_existing"] == 5
+    assert again["demo_users_existing"] == 6
 
 
 def test_spelling_variants_name_one_record(seeded):
@@ -286,7 +286,7 @@ def test_command_loads_demo_people_and_keeps_changed_passwords(
     assert "[5/9] members_2019.csv: 144 rows" in output
     assert "Organisations: 0 created, 171 existing" in output
     assert "Memberships renewed for the demo: 166" in output
-    assert "Demo people: 5 created, 0 existing" in output
+    assert "Demo people: 6 created, 0 existing" in output
     assert "staff@demo.activator" in output
 
     staff = User.objects.get(email="staff@demo.activator")
@@ -296,13 +296,18 @@ def test_command_loads_demo_people_and_keeps_changed_passwords(
     assert officer.regional_office.name == "Africa Regional Office"
     seoul = Affiliation.objects.get(user__email="seoul@demo.activator")
     assert (seoul.organisation.name, seoul.role) == ("Seoul", AffiliationRole.REPRESENTATIVE)
+    provider = Affiliation.objects.get(user__email="provider@demo.activator")
+    assert (provider.organisation.name, provider.organisation.type) == (
+        "Data Alliance",
+        OrganisationType.CORPORATION,
+    )
 
     staff.set_password("changed-by-the-person")
     staff.save()
     call_command("load_demo_data", "--with-demo-users", "--today", TODAY.isoformat(), stdout=out)
     staff.refresh_from_db()
     assert staff.check_password("changed-by-the-person")
-    assert User.objects.count() == 5
+    assert User.objects.count() == 6
 
 
 def test_record_membership_lapses_command(seeded):

@@ -11,6 +11,8 @@ from activator.events.seed import KINDS as EVENT_KINDS
 from activator.events.seed import load_events_seed
 from activator.index.seed import KINDS as INDEX_KINDS
 from activator.index.seed import load_index_seed
+from activator.matching.seed import KINDS as MATCHING_KINDS
+from activator.matching.seed import load_matching_seed
 from activator.members.seed import DEMO_PEOPLE, KINDS, configured_demo_password, load_seed
 from activator.projects.seed import KINDS as PROJECT_KINDS
 from activator.projects.seed import load_project_seed
@@ -37,14 +39,21 @@ LABELS = {
     "income_groups": "Countries' income groups",
     "events": "Events",
     "meetings": "Governance meetings",
+    "technologies": "Solution technologies",
+    "solutions": "Demo solutions",
+    "deployments": "Solution deployments",
+    "challenges": "Demo challenges",
+    "matchmaking_setups": "Matchmaking set-ups",
+    "meeting_slots": "Meeting slots",
+    "matchmaking_registrations": "Demo people registered for the matchmaking day",
 }
 
 
 class Command(BaseCommand):
     help = (
         "Load the network's regions, offices, 2019 members, partners and governance seats, the "
-        "catalog, calls, index frameworks and events from the seed files. Running it again "
-        "creates and changes nothing."
+        "catalog, calls, index frameworks, events and the Solution Finder's demo from the seed "
+        "files. Running it again creates and changes nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -89,9 +98,19 @@ class Command(BaseCommand):
         if verbose:
             self.stdout.write("Events: the 2010-2023 activities, General Assemblies and the demo")
         counts.update(load_events_seed(today=options["today"]))
+        if verbose:
+            self.stdout.write("Solution Finder: technologies, demo solutions and challenges")
+        counts.update(load_matching_seed(today=options["today"]))
         if not verbose:
             return
-        kinds = [*KINDS, *PROJECT_KINDS, *CALL_KINDS, *INDEX_KINDS, *EVENT_KINDS]
+        kinds = [
+            *KINDS,
+            *PROJECT_KINDS,
+            *CALL_KINDS,
+            *INDEX_KINDS,
+            *EVENT_KINDS,
+            *MATCHING_KINDS,
+        ]
         if with_people:
             kinds.append("demo_users")
         for kind in kinds:
