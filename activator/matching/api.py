@@ -33,7 +33,6 @@ from activator.core.api import MAX_ID, ErrorOut, Id, Pagination, Text, current_u
 from activator.core.models import Pillar, Region, Sector
 from activator.core.permissions import authorize
 from activator.core.search import search_match_sql
-from activator.index.models import Group
 from activator.matching import ranking, services, services_matches
 from activator.matching.enums import MatchState, PublicationStatus, Side
 from activator.matching.models import BUDGET_MAX, Challenge, Solution, SolutionDomain
@@ -282,7 +281,11 @@ class ChallengeIn(Schema):
     budget_max: Amount | None = None
     start_by: Day | None = None
     duration_months: int | None = Field(None, ge=1, le=240)
-    index_group: Id | None = Field(None, description="The id of the index pillar it starts from")
+    index_group: Id | None = Field(
+        None,
+        description="The id of one of the city's weak index pillars (the top-level groups of "
+        "its latest index result) it starts from; its score is taken from that result",
+    )
     status: StatusValue = "draft"
 
 
@@ -297,7 +300,9 @@ class ChallengePatch(Schema):
     budget_max: Amount | None = None
     start_by: Day | None = None
     duration_months: int | None = Field(None, ge=1, le=240)
-    index_group: Id | None = None
+    index_group: Id | None = Field(
+        None, description="Cannot change: only the same value as now is accepted"
+    )
     status: StatusValue = None
 
 
@@ -364,13 +369,28 @@ def _terms(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _index_group(data: dict[str, Any]) -> None:
-    if "index_group" not in data or data["index_group"] is None:
+def _index_group(data: dict[str, Any], city: Organisation) -> None:
+    """As on the page: a new challenge may start from one of the city's weak index pillars (its
+    latest index result's top-level groups), with the score the index gives it."""
+    if data.get("index_group") is None:
+        data.pop("index_group", None)
         return
-    group = Group.objects.filter(pk=data["index_group"]).first()
-    if group is None:
-        raise ValidationError({"index_group": "Unknown index pillar."})
-    data["index_group"] = group
+    weak = {group.pk: (group, score) for group, score, _result in services.weak_pillars(city)}
+    if data["index_group"] not in weak:
+        raise ValidationError(
+            {"index_group": "Not one of the index pillars of the city's latest result."}
+        )
+    data["index_group"], data["index_score"] = weak[data["index_group"]]
+
+
+def _same_index_group(data: dict[str, Any], challenge: Challenge) -> None:
+    """As on the page: the index pillar a challenge started from stays as it was."""
+    if "index_group" not in data:
+        return
+    if data.pop("index_group") != challenge.index_group_id:
+        raise ValidationError(
+            {"index_group": "The index pillar a challenge started from cannot be changed."}
+        )
 
 
 def _decision_of(match: ranking.Match, shown: bool) -> ranking.Match:
@@ -540,7 +560,7 @@ def create_challenge(request: HttpRequest, payload: ChallengeIn):
     authorize(user, "matching.add_challenge", city)
     status = data.pop("status")
     data = _terms(data)
-    _index_group(data)
+    _index_group(data, city)
     with transaction.atomic():
         challenge = services.challenge_create(actor=user, city=city, **data)
         if status != PublicationStatus.DRAFT:
@@ -561,7 +581,7 @@ def update_challenge(request: HttpRequest, challenge_id: int, payload: Challenge
     data = payload.dict(exclude_unset=True)
     status = data.pop("status", None)
     data = _terms(data)
-    _index_group(data)
+    _same_index_group(data, challenge)
     with transaction.atomic():
         if data:
             services.challenge_update(actor=user, challenge=challenge, **data)
@@ -586,7 +606,10 @@ def challenge_matches(request: HttpRequest, challenge_id: int, filters: Query[Ma
     challenge = _get(_challenges(), challenge_id, user, "matching.view_challenge")
     side = user.has_perm("matching.decide_for_challenge", challenge)
     ranked = ranking.rank_solutions(
-        challenge, include_dismissed=side and filters.dismissed, only_saved=side and filters.saved
+        challenge,
+        include_dismissed=side and filters.dismissed,
+        only_saved=side and filters.saved,
+        with_decisions=side,
     )
     return _Shown(ranking.MatchPage(ranked), side)
 
@@ -604,7 +627,10 @@ def solution_matches(request: HttpRequest, solution_id: int, filters: Query[Matc
     solution = _get(_solutions(), solution_id, user, "matching.view_solution")
     side = user.has_perm("matching.decide_for_solution", solution)
     ranked = ranking.rank_challenges(
-        solution, include_dismissed=side and filters.dismissed, only_saved=side and filters.saved
+        solution,
+        include_dismissed=side and filters.dismissed,
+        only_saved=side and filters.saved,
+        with_decisions=side,
     )
     return _Shown(ranking.MatchPage(ranked), side)
 

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from activator.calls.forms_manage import DateInput, LocalDateTimeField, on_clock
 from activator.events.models import Event
@@ -114,7 +115,9 @@ class SlotsForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    meeting = forms.ModelChoiceField(label=_("Meeting"), queryset=MeetingRequest.objects.none())
+    meeting = forms.ModelChoiceField(
+        label=pgettext_lazy("one-to-one meeting", "Meeting"), queryset=MeetingRequest.objects.none()
+    )
     slot = forms.ModelChoiceField(label=_("Slot"), queryset=MeetingSlot.objects.none())
     table = forms.IntegerField(label=_("Table"), min_value=1)
 

@@ -17,7 +17,12 @@ from icalendar import Event as VEvent
 
 from activator.events.ical import finish, new_calendar
 from activator.matching.models import MeetingRequest
-from activator.matching.services_meetings import setup_of, table_text
+from activator.matching.services_meetings import (
+    setup_of,
+    shown_challenge,
+    shown_solution,
+    table_text,
+)
 
 
 def _base_url(base_url: str | None) -> str:
@@ -40,10 +45,11 @@ def meeting_component(
     component.add("dtstamp", timezone.now().astimezone(datetime.UTC))
     component.add("summary", _("Meeting with %(name)s") % {"name": other})
     lines = [event.title]
-    if meeting.challenge_id:
-        lines.append(_("About the challenge: %(title)s") % {"title": meeting.challenge.title})
-    if meeting.solution_id:
-        lines.append(_("About the solution: %(name)s") % {"name": meeting.solution.name})
+    challenge, solution = shown_challenge(meeting), shown_solution(meeting)
+    if challenge is not None:
+        lines.append(_("About the challenge: %(title)s") % {"title": challenge.title})
+    if solution is not None:
+        lines.append(_("About the solution: %(name)s") % {"name": solution.name})
     lines.append(url)
     component.add("description", "\n\n".join(lines))
     component.add("url", url)

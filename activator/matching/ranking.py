@@ -20,16 +20,25 @@ adds something says so in a `Reason`, so the reasons always add up to the score:
   range (+3); a band whose lowest cost is above the budget's top is a clear misfit (-5), said as
   a reason too. Below the budget is not a misfit.
 
-The last three only add to candidates that are relevant in the first place (meaning, words or a
-shared term): an unrelated solution is not proposed because it serves the right region. Only
-published solutions and challenges are candidates; a match dismissed by the asking side is left
-out (unless asked for) and one it saved is always listed, flagged.
+The first five say how relevant a candidate is in itself (its relevance); the last three only
+weigh the context, for candidates relevant in the first place: an unrelated solution is not
+proposed because it serves the right region. With static embeddings every smart-city text is a
+little similar to every other, so a candidate is not proposed either when its relevance is under
+MIN_SCORE, under MIN_SHARE of the best relevance among the candidates the asking side has not
+dismissed, or, among many candidates, not clearly above the median one (NOISE_SAMPLE,
+NOISE_MARGIN, NEAR_BEST). The bar is on relevance, not on the score: a relevant solution above
+the budget is still proposed, lower, saying why. Only published solutions and challenges are
+candidates (checked again when the rows are loaded, so a stale index never shows a draft), and
+only deployments whose catalog project is still published count. A match dismissed by the
+asking side is left out (unless asked for) and one it saved is always listed, flagged; people
+who do not decide for that side rank without its decisions (`with_decisions=False`).
 
 Speed: every published candidate's vector, terms, regions, deployments and price sit in a
 per-process in-memory index (NumPy arrays), rebuilt when a stamp read in one small query changes
-(counts, last change and last deployment), so each ranking scores every candidate at once, picks
-the best with `argpartition` and loads only those rows: a page of matches costs the same few
-queries whatever the number of candidates.
+(counts and last change; count and id sum of the published rows, which see an unpublishing even
+when the last change time stays; deployments and their projects' publication), so each ranking
+scores every candidate at once, picks the best with `argpartition` and loads only those rows: a
+page of matches costs the same few queries whatever the number of candidates.
 """
 
 from __future__ import annotations
@@ -58,6 +67,7 @@ from activator.matching.services import CHALLENGE_KIND, SOLUTION_KIND
 from activator.members.enums import OrganisationType
 from activator.members.models import Organisation
 from activator.projects.enums import BudgetBand
+from activator.projects.models import Project
 
 # --- Weights (points on the 0–100 scale) -----------------------------------------------------
 
@@ -66,6 +76,20 @@ MEANING_FLOOR = 0.40  # cosine below which two texts are not related (unrelated 
 MEANING_FULL = 0.85  # cosine from which the meaning counts fully
 MEANING_CLOSE = 0.60  # from here the reason says "very similar"
 WORDS = 15.0
+# The parts that say how relevant a candidate is in itself; the others only weigh the context.
+RELEVANCE = ("meaning", "words", "sectors", "pillars", "technologies")
+# Not proposed: a candidate whose relevance is under MIN_SCORE, or under MIN_SHARE of the best
+# relevance in the same ranking. With static embeddings every smart-city text is somewhat close
+# to every other, so cosines are only comparable within one ranking: the bar is partly relative.
+MIN_SCORE = 5.0
+MIN_SHARE = 0.35
+# With NOISE_SAMPLE candidates or more, most of them are unrelated to any one need, so the median
+# relevance is what an unrelated text scores in this ranking: a candidate must stand above it by
+# NOISE_MARGIN of the way to the best. With fewer, there are too few to tell. One within
+# NEAR_BEST of the best is never background: many candidates can be about as relevant as it.
+NOISE_SAMPLE = 20
+NOISE_MARGIN = 0.1
+NEAR_BEST = 0.65
 LEXICAL_LIMIT = 300
 SECTORS, PILLARS, TECHNOLOGIES = 8.0, 6.0, 6.0
 DEPLOYED_CITY, DEPLOYED_COUNTRY, DEPLOYED_REGION_SIMILAR = 10.0, 9.0, 7.0
@@ -223,26 +247,42 @@ class ChallengeIndex:
     countries: dict[str, int] = field(default_factory=dict)
 
 
+# Deployments that count: a city's project (only that is evidence of a deployment in a city)
+# still published in the catalog.
+LIVE_DEPLOYMENT = {
+    "project__organisation__type": OrganisationType.LOCAL_GOVERNMENT,
+    "project__published_at__isnull": False,
+}
+
 _lock = threading.Lock()
 _indexes: dict[str, Any] = {}
 
 
 def _stamp(model: type[Solution] | type[Challenge]) -> tuple:
     """What changes whenever the index would: a solution or challenge saved (publishing and
-    closing save it too) or deleted, a deployment added or removed, a technology added. One
-    query."""
+    closing save it too) or deleted; the set of published ones, by count and sum of ids, so an
+    unpublishing is seen even when it leaves the last change time as it was (a bulk update, or
+    a concurrent commit with a later time); a deployment added or removed, or its catalog
+    project published or unpublished; a technology added. One query."""
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     deployments = quote(Deployment._meta.db_table)
+    projects = quote(Project._meta.db_table)
     domains = quote(SolutionDomain._meta.db_table)
     # Separate subqueries, so that each is answered from an index, not a scan of the table.
     sql = (
         f"SELECT (SELECT COUNT(*) FROM {table}), (SELECT MAX(updated_at) FROM {table}), "  # noqa: S608 - our own table names
+        f"(SELECT COUNT(*) FROM {table} WHERE status = %s), "
+        f"(SELECT SUM(id) FROM {table} WHERE status = %s), "
         f"(SELECT COUNT(*) FROM {deployments}), (SELECT MAX(id) FROM {deployments}), "
+        f"(SELECT COUNT(*) FROM {deployments} d JOIN {projects} p ON p.id = d.project_id "
+        "WHERE p.published_at IS NOT NULL), "
+        f"(SELECT SUM(d.id) FROM {deployments} d JOIN {projects} p ON p.id = d.project_id "
+        "WHERE p.published_at IS NOT NULL), "
         f"(SELECT COUNT(*) FROM {domains}), (SELECT MAX(id) FROM {domains})"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(sql, [PublicationStatus.PUBLISHED, PublicationStatus.PUBLISHED])
         row = cursor.fetchone()
     return (connection.alias, connection.settings_dict.get("NAME"), *(str(v) for v in row))
 
@@ -275,10 +315,7 @@ def _build_solution_index(stamp: tuple) -> SolutionIndex:
         for name, model in through.items()
     }
     deployments = list(
-        # Only a city's project is evidence of a deployment in a city.
-        Deployment.objects.filter(
-            **published, project__organisation__type=OrganisationType.LOCAL_GOVERNMENT
-        ).values_list(
+        Deployment.objects.filter(**published, **LIVE_DEPLOYMENT).values_list(
             "solution_id",
             "project__organisation_id",
             "project__organisation__country",
@@ -501,6 +538,25 @@ def _deployment_points(
     )  # fmt: skip
 
 
+def _best_deployments(
+    rows: np.ndarray, points: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate row: the points of its best deployment and that deployment's number (-1 for
+    none). Deployments of a row are taken explicitly, not by repeated fancy-index writes, whose
+    order NumPy does not promise."""
+    deployed = np.zeros(n)
+    best = np.full(n, -1, dtype=np.int64)
+    valid = np.flatnonzero((rows >= 0) & (points > 0))
+    if not len(valid):
+        return deployed, best
+    np.maximum.at(deployed, rows[valid], points[valid])
+    # By row, best first (ties: the first deployment), then the first of each row.
+    ordered = valid[np.lexsort((valid, -points[valid], rows[valid]))]
+    _rows, first = np.unique(rows[ordered], return_index=True)
+    best[rows[ordered[first]]] = ordered[first]
+    return deployed, best
+
+
 def _deployed_text(points: float, place: str) -> str:
     if points >= DEPLOYED_CITY:
         return _("Already deployed in %(city)s") % {"city": place}
@@ -599,22 +655,44 @@ class MatchPage(Sequence):
         return self.ranked.page(item, 1)[0]
 
 
+def _relevance(parts: dict[str, np.ndarray]) -> np.ndarray:
+    """How relevant each candidate is in itself: the points of the texts and the shared terms,
+    without what the context (deployments, region, budget) adds or takes away."""
+    return sum(parts[code] for code in RELEVANCE)
+
+
 def _eligible(
     ids: np.ndarray,
-    relevant: np.ndarray,
+    relevance: np.ndarray,
     total: np.ndarray,
     decisions: dict[int, str],
     include_dismissed: bool,
     only_saved: bool,
 ) -> np.ndarray:
+    """Rows to list: relevant enough (see MIN_SCORE, MIN_SHARE) with a positive score, plus the
+    saved ones, less the dismissed ones unless asked for."""
     saved = [pk for pk, state in decisions.items() if state == MatchState.SAVED]
     dismissed = [pk for pk, state in decisions.items() if state == MatchState.DISMISSED]
-    mask = np.zeros(len(ids), dtype=bool) if only_saved else relevant & (total > 0)
+    dismissed_rows = _rows_of(ids, np.array(dismissed, dtype=np.int64))
+    dismissed_rows = dismissed_rows[dismissed_rows >= 0]
+    if only_saved:
+        mask = np.zeros(len(ids), dtype=bool)
+    else:
+        # The bar is relative to the best candidate the asking side has not dismissed, so that
+        # dismissing a strong match lets the next ones through.
+        open_rows = np.ones(len(ids), dtype=bool)
+        open_rows[dismissed_rows] = False
+        candidates = relevance[open_rows]
+        best = float(candidates.max()) if len(candidates) else 0.0
+        bar = max(MIN_SCORE, MIN_SHARE * best)
+        if len(candidates) >= NOISE_SAMPLE:
+            noise = float(np.median(candidates))
+            bar = max(bar, min(noise + NOISE_MARGIN * (best - noise), NEAR_BEST * best))
+        mask = (relevance > 0) & (relevance >= bar) & (total > 0)
     saved_rows = _rows_of(ids, np.array(saved, dtype=np.int64))
     mask[saved_rows[saved_rows >= 0]] = True
     if not include_dismissed:
-        dismissed_rows = _rows_of(ids, np.array(dismissed, dtype=np.int64))
-        mask[dismissed_rows[dismissed_rows >= 0]] = False
+        mask[dismissed_rows] = False
     return np.flatnonzero(mask)
 
 
@@ -639,7 +717,11 @@ def _place(organisation: Organisation) -> str:
 
 
 def rank_solutions(
-    challenge: Challenge, *, include_dismissed: bool = False, only_saved: bool = False
+    challenge: Challenge,
+    *,
+    include_dismissed: bool = False,
+    only_saved: bool = False,
+    with_decisions: bool = True,
 ) -> Ranked:
     index = solution_index()
     city = challenge.city
@@ -659,8 +741,6 @@ def rank_solutions(
         "pillars": PILLARS * index.pillars.overlap(list(pillar_names)),
         "technologies": TECHNOLOGIES * index.technologies.overlap(asked),
     }
-    relevant = np.logical_or.reduce([p > 0 for p in parts.values()])
-
     deployed = np.zeros(len(index.ids))
     best_deployment = np.full(len(index.ids), -1, dtype=np.int64)
     if len(index.dep_row):
@@ -669,10 +749,7 @@ def rank_solutions(
             index.dep_org, index.dep_country, index.dep_region, index.dep_population,
             city.pk, country, city.region_id, float(city.population or 0),
         )  # fmt: skip
-        valid = (index.dep_row >= 0) & (dep_points > 0)
-        order = np.flatnonzero(valid)[np.argsort(dep_points[valid], kind="stable")]
-        deployed[index.dep_row[order]] = dep_points[order]  # the last (best) write wins
-        best_deployment[index.dep_row[order]] = order
+        deployed, best_deployment = _best_deployments(index.dep_row, dep_points, len(index.ids))
     parts["deployed"] = deployed
 
     column = index.regions.columns.get(city.region_id)
@@ -684,23 +761,34 @@ def rank_solutions(
     parts["budget"] = _budget_points(index.band.astype(np.int64), budget_min, budget_max)
     total = np.clip(sum(parts.values()), 0.0, 100.0)
 
-    decisions = dict(
-        MatchDecision.objects.filter(challenge=challenge, side=Side.CITY).values_list(
-            "solution_id", "state"
+    decisions = (
+        dict(
+            MatchDecision.objects.filter(challenge=challenge, side=Side.CITY).values_list(
+                "solution_id", "state"
+            )
         )
+        if with_decisions
+        else {}
     )
-    eligible = _eligible(index.ids, relevant, total, decisions, include_dismissed, only_saved)
+    eligible = _eligible(
+        index.ids, _relevance(parts), total, decisions, include_dismissed, only_saved
+    )
 
     def explain(rows: list[int]) -> list[Match]:
         ids = [int(index.ids[r]) for r in rows]
-        solutions = Solution.objects.select_related("provider").in_bulk(ids)
+        # Published again here: the index may be a moment older than the rows.
+        solutions = (
+            Solution.objects.filter(status=PublicationStatus.PUBLISHED)
+            .select_related("provider")
+            .in_bulk(ids)
+        )
         deployment_orgs = _names(
             Organisation, (int(index.dep_org[best_deployment[r]]) for r in rows if deployed[r] > 0)
         )
         matches = []
         for row, pk in zip(rows, ids, strict=True):
             solution = solutions.get(pk)
-            if solution is None:  # removed since the index was read
+            if solution is None:  # unpublished or removed since the index was read
                 continue
             items = [
                 Reason("meaning", _meaning_text(cosine[row], parts["words"][row]), meaning[row]),
@@ -755,11 +843,19 @@ def solutions_for_challenge(
     *,
     include_dismissed: bool = False,
     only_saved: bool = False,
+    with_decisions: bool = True,
     limit: int = 20,
     offset: int = 0,
 ) -> list[Match]:
-    """The best published solutions for the challenge, best first, each with its reasons."""
-    ranked = rank_solutions(challenge, include_dismissed=include_dismissed, only_saved=only_saved)
+    """The best published solutions for the challenge, best first, each with its reasons.
+    `with_decisions=False` ranks as if the asking side had decided nothing: for people who do
+    not decide for it, whom its decisions are not shown to, even by what is listed."""
+    ranked = rank_solutions(
+        challenge,
+        include_dismissed=include_dismissed,
+        only_saved=only_saved,
+        with_decisions=with_decisions,
+    )
     return ranked.page(offset, limit)
 
 
@@ -767,7 +863,11 @@ def solutions_for_challenge(
 
 
 def rank_challenges(
-    solution: Solution, *, include_dismissed: bool = False, only_saved: bool = False
+    solution: Solution,
+    *,
+    include_dismissed: bool = False,
+    only_saved: bool = False,
+    with_decisions: bool = True,
 ) -> Ranked:
     index = challenge_index()
     sector_names = {t.pk: t.name for t in solution.sectors.all()}
@@ -784,12 +884,8 @@ def rank_challenges(
         "pillars": PILLARS * index.pillars.overlap(list(pillar_names)),
         "technologies": TECHNOLOGIES * index.technologies.overlap(list(tech_names)),
     }
-    relevant = np.logical_or.reduce([p > 0 for p in parts.values()])
-
     deployments = list(
-        Deployment.objects.filter(
-            solution=solution, project__organisation__type=OrganisationType.LOCAL_GOVERNMENT
-        ).values_list(
+        Deployment.objects.filter(solution=solution, **LIVE_DEPLOYMENT).values_list(
             "project__organisation_id",
             "project__organisation__name",
             "project__organisation__country",
@@ -819,23 +915,33 @@ def rank_challenges(
     )
     total = np.clip(sum(parts.values()), 0.0, 100.0)
 
-    decisions = dict(
-        MatchDecision.objects.filter(solution=solution, side=Side.PROVIDER).values_list(
-            "challenge_id", "state"
+    decisions = (
+        dict(
+            MatchDecision.objects.filter(solution=solution, side=Side.PROVIDER).values_list(
+                "challenge_id", "state"
+            )
         )
+        if with_decisions
+        else {}
     )
-    eligible = _eligible(index.ids, relevant, total, decisions, include_dismissed, only_saved)
+    eligible = _eligible(
+        index.ids, _relevance(parts), total, decisions, include_dismissed, only_saved
+    )
 
     def explain(rows: list[int]) -> list[Match]:
         ids = [int(index.ids[r]) for r in rows]
-        challenges = Challenge.objects.select_related("city", "city__region").in_bulk(ids)
+        challenges = (
+            Challenge.objects.filter(status=PublicationStatus.PUBLISHED)
+            .select_related("city", "city__region")
+            .in_bulk(ids)
+        )
         asked = {
             row: index.technologies.of_row(row) for row in rows if parts["technologies"][row] > 0
         }
         matches = []
         for row, pk in zip(rows, ids, strict=True):
             challenge = challenges.get(pk)
-            if challenge is None:
+            if challenge is None:  # unpublished or removed since the index was read
                 continue
             items = [
                 Reason("meaning", _meaning_text(cosine[row], parts["words"][row]), meaning[row]),
@@ -896,9 +1002,17 @@ def challenges_for_solution(
     *,
     include_dismissed: bool = False,
     only_saved: bool = False,
+    with_decisions: bool = True,
     limit: int = 20,
     offset: int = 0,
 ) -> list[Match]:
-    """The best published challenges for the solution, best first, each with its reasons."""
-    ranked = rank_challenges(solution, include_dismissed=include_dismissed, only_saved=only_saved)
+    """The best published challenges for the solution, best first, each with its reasons.
+    `with_decisions=False` ranks as if the asking side had decided nothing: for people who do
+    not decide for it, whom its decisions are not shown to, even by what is listed."""
+    ranked = rank_challenges(
+        solution,
+        include_dismissed=include_dismissed,
+        only_saved=only_saved,
+        with_decisions=with_decisions,
+    )
     return ranked.page(offset, limit)

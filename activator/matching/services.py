@@ -320,10 +320,13 @@ def media_add(
 
 @transaction.atomic
 def media_remove(*, actor: Any, media: SolutionMedia) -> None:
+    """Remove the media; its uploaded file goes once the removal is committed, so a rollback
+    does not leave a row pointing to a file that is gone."""
     solution = media.solution
     label = str(media)
     if media.image:
-        media.image.delete(save=False)
+        storage, name = media.image.storage, media.image.name
+        transaction.on_commit(lambda: storage.delete(name))
     media.delete()
     audit_record(
         actor=actor,

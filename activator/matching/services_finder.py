@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from activator.accounts.enums import AffiliationRole
 from activator.accounts.models import Affiliation
@@ -93,7 +94,14 @@ def challenge_text(challenge: Challenge) -> str:
     if challenge.start_by:
         lines.append(_("Start by: %(day)s") % {"day": challenge.start_by.isoformat()})
     if challenge.duration_months:
-        lines.append(_("Duration: %(months)s months") % {"months": challenge.duration_months})
+        lines.append(
+            ngettext(
+                "Duration: %(months)s month",
+                "Duration: %(months)s months",
+                challenge.duration_months,
+            )
+            % {"months": challenge.duration_months}
+        )
     return "\n".join(lines).strip()
 
 
@@ -162,6 +170,12 @@ def _refuse_unless_open(request: FinderRequest) -> None:
         raise ValidationError(_("This request is closed."), code="closed")
     if request.application.status == ApplicationStatus.DRAFT:
         raise ValidationError(_("This request has not been submitted yet."), code="draft")
+
+
+def _refuse_if_withdrawn(request: FinderRequest) -> None:
+    """A request the city took back only awaits closing as withdrawn."""
+    if request.application.status == ApplicationStatus.WITHDRAWN:
+        raise ValidationError(_("The city withdrew this request; close it."), code="withdrawn")
 
 
 def _clean_text(value: str, field: str, empty: str, limit: int = TEXT_MAX) -> str:
@@ -264,8 +278,7 @@ def request_review_start(*, actor: Any, request: FinderRequest) -> FinderRequest
     """A member of staff takes the request: it is under review and they handle it from now on."""
     request = _locked(request)
     _refuse_unless_open(request)
-    if request.application.status == ApplicationStatus.WITHDRAWN:
-        raise ValidationError(_("The city withdrew this request; close it."), code="withdrawn")
+    _refuse_if_withdrawn(request)
     if request.stage != FinderStage.SUBMITTED:
         raise ValidationError(_("This request is already under review."), code="order")
     request.handled_by = actor
@@ -278,6 +291,7 @@ def feedback_give(*, actor: Any, request: FinderRequest, text: str) -> FinderReq
     """The Secretariat's preliminary feedback to the city; giving it again replaces it."""
     request = _locked(request)
     _refuse_unless_open(request)
+    _refuse_if_withdrawn(request)
     if request.stage not in FEEDBACK_FROM:
         raise ValidationError(_("Start the review before giving feedback."), code="order")
     text = _clean_text(text, "feedback", _("Write the feedback."))
@@ -302,6 +316,7 @@ def message_post(*, actor: Any, request: FinderRequest, body: str) -> FinderMess
     """
     request = _locked(request)
     _refuse_unless_open(request)
+    _refuse_if_withdrawn(request)
     body = _clean_text(body, "body", _("Write a message."))
     from_staff = bool(actor.has_perm("matching.handle_finder_request", request))
     message = FinderMessage.objects.create(
@@ -335,6 +350,7 @@ def partner_connect(
     """Connect the city with a partner (for one of its solutions, if given); both are told."""
     request = _locked(request)
     _refuse_unless_open(request)
+    _refuse_if_withdrawn(request)
     if request.stage not in CONNECT_FROM:
         raise ValidationError(
             _("Give the city preliminary feedback before connecting partners."), code="order"
@@ -433,6 +449,8 @@ def request_close(
     _refuse_unless_open(request)
     if outcome not in FinderOutcome.values:
         raise ValidationError({"outcome": _("Choose an outcome.")})
+    if outcome != FinderOutcome.WITHDRAWN:
+        _refuse_if_withdrawn(request)
     if outcome == FinderOutcome.PROJECT:
         if request.stage != FinderStage.CONNECTED:
             raise ValidationError(

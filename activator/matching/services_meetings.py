@@ -23,11 +23,12 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from activator.calls.services import notify
 from activator.core.audit import audit_record
@@ -36,7 +37,7 @@ from activator.events.models import Event, Registration
 from activator.events.rules import manages_event
 from activator.events.templatetags.event_tags import zone_abbreviation
 from activator.matching import schedule
-from activator.matching.enums import MeetingStatus
+from activator.matching.enums import MeetingStatus, PublicationStatus
 from activator.matching.models import (
     Availability,
     Challenge,
@@ -339,6 +340,41 @@ def _record(actor: Any, meeting: MeetingRequest, action: str, note: str = "") ->
     audit_record(actor=actor, action=f"meeting.{action}", target=meeting, note=note)
 
 
+def _check_subject(
+    actor: Any, recipient: Any, challenge: Challenge | None, solution: Solution | None
+) -> None:
+    """What a meeting is about is shown to the other person: only a published challenge or
+    solution kept by one of the two (the requester's own, or the recipient's side's)."""
+    if challenge is not None and not (
+        challenge.status == PublicationStatus.PUBLISHED
+        and (
+            actor.has_perm("matching.decide_for_challenge", challenge)
+            or recipient.has_perm("matching.decide_for_challenge", challenge)
+        )
+    ):
+        raise ValidationError({"challenge": _("This challenge cannot be attached.")})
+    if solution is not None and not (
+        solution.status == PublicationStatus.PUBLISHED
+        and (
+            actor.has_perm("matching.decide_for_solution", solution)
+            or recipient.has_perm("matching.decide_for_solution", solution)
+        )
+    ):
+        raise ValidationError({"solution": _("This solution cannot be attached.")})
+
+
+def shown_challenge(meeting: MeetingRequest) -> Challenge | None:
+    """The meeting's challenge while it is published; a later draft or closing hides it."""
+    challenge = meeting.challenge if meeting.challenge_id else None
+    return challenge if challenge and challenge.status == PublicationStatus.PUBLISHED else None
+
+
+def shown_solution(meeting: MeetingRequest) -> Solution | None:
+    """The meeting's solution while it is published."""
+    solution = meeting.solution if meeting.solution_id else None
+    return solution if solution and solution.status == PublicationStatus.PUBLISHED else None
+
+
 # --- Participants -------------------------------------------------------------------------------
 
 
@@ -364,11 +400,9 @@ def meeting_request(
             {"event": _("Only people with a confirmed registration at the event request meetings.")}
         )
     if not is_participant(recipient, event):
+        # Said without the name: any participant may post any person's id here.
         raise ValidationError(
-            {
-                "recipient": _("%(name)s holds no confirmed registration at this event.")
-                % {"name": recipient}
-            }
+            {"recipient": _("This person holds no confirmed registration at this event.")}
         )
     closes = requests_close_at(event, setup)
     if closes is not None and now >= closes:
@@ -380,10 +414,7 @@ def meeting_request(
                 % {"name": recipient}
             }
         )
-    if challenge is not None and not actor.has_perm("matching.view_challenge", challenge):
-        raise ValidationError({"challenge": _("This challenge cannot be found.")})
-    if solution is not None and not actor.has_perm("matching.view_solution", solution):
-        raise ValidationError({"solution": _("This solution cannot be found.")})
+    _check_subject(actor, recipient, challenge, solution)
     message = (message or "").strip()
     if len(message) > 2000:
         raise ValidationError({"message": _("Keep the message under 2,000 characters.")})
@@ -616,12 +647,36 @@ def slots_generate(
 
 @transaction.atomic
 def slot_delete(*, actor: Any, slot: MeetingSlot) -> None:
-    """Remove a slot that holds no meeting."""
+    """Remove a slot that holds no meeting and is not anyone's only free time: with no time
+    ticked a person counts as free in every slot, so removing their one slot would make them
+    free at times they said they were not."""
     event = slot.event
     _check_manager(actor, event)
     _lock(event)
     if MeetingRequest.objects.filter(slot=slot, status=ACCEPTED).exists():
         raise ValidationError({"slot": _("Move or cancel the meetings in this slot first.")})
+    alone = (
+        Availability.objects.filter(
+            slot__event=event,
+            person_id__in=Availability.objects.filter(slot=slot).values("person_id"),
+        )
+        .order_by()
+        .values("person")
+        .annotate(ticked=Count("pk"))
+        .filter(ticked=1)
+        .count()
+    )
+    if alone:
+        raise ValidationError(
+            {
+                "slot": ngettext(
+                    "This is the only free time %(count)s person gave; it stays.",
+                    "This is the only free time %(count)s people gave; it stays.",
+                    alone,
+                )
+                % {"count": alone}
+            }
+        )
     label = slot_text(event, slot)
     slot.delete()
     audit_record(actor=actor, action="meeting.slot_removed", target=event, note=label)

@@ -365,6 +365,8 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     handles = user.has_perm("matching.handle_finder_request", item)
     application = item.application
     entries = list(audit_for(item)[:200])
+    # A request the city withdrew only awaits closing: no further step is offered.
+    withdrawn = application.status == ApplicationStatus.WITHDRAWN
     context: dict[str, Any] = {
         "item": item,
         "application": application,
@@ -386,9 +388,10 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "is_open": item.stage != FinderStage.CLOSED
         and application.status != ApplicationStatus.DRAFT,
         "is_draft": application.status == ApplicationStatus.DRAFT,
-        "can_review": handles and item.stage == FinderStage.SUBMITTED,
-        "can_feedback": handles and item.stage in services_finder.FEEDBACK_FROM,
-        "can_connect": handles and item.stage in services_finder.CONNECT_FROM,
+        "withdrawn": withdrawn,
+        "can_review": handles and not withdrawn and item.stage == FinderStage.SUBMITTED,
+        "can_feedback": handles and not withdrawn and item.stage in services_finder.FEEDBACK_FROM,
+        "can_connect": handles and not withdrawn and item.stage in services_finder.CONNECT_FROM,
         **forms,
     }
     if handles:

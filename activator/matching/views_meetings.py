@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from activator.core.permissions import authorize
@@ -56,6 +57,14 @@ def _event_for(request: HttpRequest, slug: str) -> Event:
     return event
 
 
+def _posted_id(request: HttpRequest, name: str) -> int:
+    """A row id sent in the form; anything but a whole number finds nothing (404)."""
+    value = request.POST.get(name, "").strip()
+    if not value.isdecimal() or len(value) > 18:
+        raise Http404
+    return int(value)
+
+
 def _errors(error: ValidationError) -> list[str]:
     return [str(message) for message in error.messages]
 
@@ -78,10 +87,9 @@ def _participant_rows(request: HttpRequest, event: Event, user: Any) -> dict[str
     text = request.GET.get("q", "").strip()[:100]
     registrations = meetings.participant_registrations(event).exclude(person=user)
     if text:
+        # Name and organisation only: e-mail addresses are not searchable by other participants.
         registrations = registrations.filter(
-            Q(person__full_name__icontains=text)
-            | Q(person__email__icontains=text)
-            | Q(organisation__name__icontains=text)
+            Q(person__full_name__icontains=text) | Q(organisation__name__icontains=text)
         )
     page = Paginator(registrations, PARTICIPANTS_PAGE_SIZE).get_page(request.GET.get("page"))
     people = [registration.person_id for registration in page.object_list]
@@ -403,9 +411,11 @@ def _manage_post(request: HttpRequest, event: Event) -> tuple[dict[str, Any], st
             except ValidationError as error:
                 _apply_errors(form, error)
                 return {"slots": form}, ""
-            return {}, _("%(count)s slots added.") % {"count": len(made)}
+            return {}, ngettext("%(count)s slot added.", "%(count)s slots added.", len(made)) % {
+                "count": len(made)
+            }
         if action == "slot_delete":
-            slot = get_object_or_404(MeetingSlot, pk=request.POST.get("slot") or 0, event=event)
+            slot = get_object_or_404(MeetingSlot, pk=_posted_id(request, "slot"), event=event)
             meetings.slot_delete(actor=user, slot=slot)
             return {}, _("The slot is removed.")
         if action == "move":

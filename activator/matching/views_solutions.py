@@ -26,6 +26,7 @@ from activator.accounts.predicates import (
     is_secretariat,
     served_region_ids,
 )
+from activator.core.api import MAX_ID
 from activator.core.audit import audit_for
 from activator.core.forms import add_service_errors
 from activator.core.permissions import authorize
@@ -57,6 +58,7 @@ from activator.matching.services import CHALLENGE_KIND, SOLUTION_KIND
 PAGE_SIZE = 20
 MATCHES_PAGE_SIZE = 20
 PROJECT_CHOICES_MAX = 200
+MAX_ID_DIGITS = len(str(MAX_ID))
 
 
 # --- Shared helpers -----------------------------------------------------------------------------
@@ -100,6 +102,15 @@ def _page_number(request: HttpRequest) -> int:
         return max(1, int(request.GET.get("page", 1)))
     except (TypeError, ValueError):
         return 1
+
+
+def _posted_id(request: HttpRequest, name: str) -> int | None:
+    """The id posted as `name`, or None when it is not a number a row could have."""
+    value = request.POST.get(name, "").strip()
+    if not value.isascii() or not value.isdigit() or len(value) > MAX_ID_DIGITS:
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
@@ -188,7 +199,13 @@ def solution_list(request: HttpRequest) -> HttpResponse:
         solutions.distinct()
         .select_related("provider")
         .prefetch_related("sectors", "pillars", "technologies")
-        .annotate(deployment_count=Count("deployments", distinct=True))
+        .annotate(
+            deployment_count=Count(
+                "deployments",
+                filter=Q(deployments__project__published_at__isnull=False),
+                distinct=True,
+            )
+        )
         .order_by("name", "id")
     )
     page = Paginator(solutions, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -265,18 +282,20 @@ def _solution_action(request: HttpRequest, solution: Solution) -> HttpResponse |
             _("The solution is now: %(status)s.") % {"status": PublicationStatus(status).label},
         )
     elif action == "deployment_remove":
+        pk = _posted_id(request, "deployment")
+        if pk is None:
+            return HttpResponseBadRequest()
         deployment = get_object_or_404(
-            Deployment.objects.select_related("project", "solution"),
-            pk=request.POST.get("deployment") or 0,
-            solution=solution,
+            Deployment.objects.select_related("project", "solution"), pk=pk, solution=solution
         )
         services.deployment_remove(actor=user, deployment=deployment)
         messages.success(request, _("The deployment is removed."))
     elif action == "media_remove":
+        pk = _posted_id(request, "media")
+        if pk is None:
+            return HttpResponseBadRequest()
         media = get_object_or_404(
-            SolutionMedia.objects.select_related("solution"),
-            pk=request.POST.get("media") or 0,
-            solution=solution,
+            SolutionMedia.objects.select_related("solution"), pk=pk, solution=solution
         )
         services.media_remove(actor=user, media=media)
         messages.success(request, _("The media is removed."))
@@ -329,10 +348,11 @@ def solution_detail(request: HttpRequest, slug: str) -> HttpResponse:
             response = _solution_action(request, solution)
             if response is not None:
                 return response
+    # Only projects still in the catalog: an unpublished one is no longer shown anywhere.
     deployments = list(
-        solution.deployments.select_related("project__organisation").order_by(
-            "project__organisation__name", "project__title"
-        )
+        solution.deployments.filter(project__published_at__isnull=False)
+        .select_related("project__organisation")
+        .order_by("project__organisation__name", "project__title")
     )
     media = list(solution.media.all())
     # A challenge the person keeps, when they came from its matches to ask for a meeting.
@@ -388,6 +408,7 @@ def _match_page(request: HttpRequest, rank, obj, *, keeper: bool) -> tuple[Match
         obj,
         include_dismissed=include_dismissed,
         only_saved=only_saved,
+        with_decisions=keeper,  # the side's decisions are its own: not even what they hide
         limit=MATCHES_PAGE_SIZE + 1,
         offset=(number - 1) * MATCHES_PAGE_SIZE,
     )

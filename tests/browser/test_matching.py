@@ -220,7 +220,8 @@ def test_a_city_finds_a_solution_and_meets_its_provider(
     expect(matches.first.locator(".matching-reason-meaning")).to_have_count(1)
     expect(matches.first.locator(".matching-reason-sectors")).to_contain_text("Waste Management")
     expect(matches.first.locator(".matching-reason-pillars")).to_contain_text("Smart Environment")
-    expect(city.get_by_role("link", name="Parking Guidance")).to_be_visible()
+    # A parking solution has nothing to do with bins: it is not proposed at all.
+    expect(city.get_by_role("link", name="Parking Guidance")).to_have_count(0)
 
     # From the best match, a meeting request to its contact at the matchmaking day.
     matches.first.get_by_role("link", name="Request a meeting").click()

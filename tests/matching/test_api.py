@@ -4,8 +4,10 @@ bad input, and saving or dismissing matches per side."""
 import pytest
 
 from activator.accounts.services import api_token_create
+from activator.index.models import Group
 from activator.matching.enums import PublicationStatus, Side
 from activator.matching.models import Challenge, MatchDecision, Solution
+from tests.matching.test_services_matches import make_index_result
 
 pytestmark = pytest.mark.django_db
 
@@ -350,9 +352,10 @@ def test_dismissing_hides_the_match_from_the_city_only(client, world, representa
     assert "Bin sensing" not in names
     shown = items(get(client, url, {"dismissed": "true"}, user=representative))
     assert {m["solution"]["name"]: m["decision"] for m in shown}["Bin sensing"] == "dismissed"
-    # Others cannot ask for what the city dismissed, nor see its decisions.
-    anonymous = items(get(client, url, {"dismissed": "true"}))
-    assert "Bin sensing" not in [m["solution"]["name"] for m in anonymous]
+    # Others see the ranking as if the city had decided nothing: no trace of its decisions.
+    for query in ({}, {"dismissed": "true"}):
+        anonymous = {m["solution"]["name"]: m["decision"] for m in items(get(client, url, query))}
+        assert anonymous["Bin sensing"] is None
     back = items(get(client, f"{SOLUTIONS}/{world['bins'].pk}/matches", user=provider_rep))
     assert "Rubbish pickup" in [m["challenge"]["title"] for m in back]
 
@@ -377,6 +380,21 @@ def test_saving_flags_the_match_for_its_side(client, world, provider_rep, repres
     assert all(m["decision"] is None for m in city_view)
     assert send(client, "delete", url, user=provider_rep).status_code == 204
     assert not MatchDecision.objects.exists()
+
+
+def test_a_saved_match_is_listed_to_its_side_only(client, world, representative):
+    url = f"{CHALLENGES}/{world['pickup'].pk}/matches"
+    assert "Permit portal" not in [m["solution"]["name"] for m in items(get(client, url))]
+    decision = f"{url}/{world['portal'].pk}/decision"
+    assert send(client, "put", decision, {"state": "saved"}, user=representative).status_code == 200
+
+    mine = {
+        m["solution"]["name"]: m["decision"] for m in items(get(client, url, user=representative))
+    }
+    assert mine["Permit portal"] == "saved"
+    for query in ({}, {"saved": "true"}):
+        others = [m["solution"]["name"] for m in items(get(client, url, query))]
+        assert "Permit portal" not in others
 
 
 def test_a_bad_decision_answers_422(client, world, representative):
@@ -591,6 +609,71 @@ def test_bad_challenge_input_answers_422_and_changes_nothing(
     assert response.status_code == 422, response.content
     assert loc in locs(response)
     assert not Challenge.objects.exists()
+
+
+def test_a_challenge_starts_from_one_of_the_citys_weak_pillars(
+    client, city, representative, taxonomy
+):
+    result = make_index_result(city, {"MOB": 22.5, "ENV": 61.0})
+    weak = result.result_set.version.groups.get(code="MOB")
+
+    response = send(
+        client, "post", CHALLENGES, new_challenge(city, index_group=weak.pk), user=representative
+    )
+
+    assert response.status_code == 201, response.content
+    assert response.json()["index_group"] == {"id": weak.pk, "name": weak.name}
+    assert response.json()["index_score"] == 22.5
+    challenge = Challenge.objects.get()
+    assert (challenge.index_group, challenge.index_score) == (weak, 22.5)
+
+
+def test_an_index_pillar_not_of_the_city_answers_422(
+    client, city, other_city, representative, taxonomy
+):
+    make_index_result(city, {"MOB": 22.5})
+    make_index_result(other_city, {"ENV": 10.0})
+    others = Group.objects.get(code="ENV")  # of the same index, not in the city's result
+    child = Group.objects.get(code="child")  # of the city's result, not a pillar
+    for group in (others, child):
+        response = send(
+            client,
+            "post",
+            CHALLENGES,
+            new_challenge(city, index_group=group.pk),
+            user=representative,
+        )
+        assert response.status_code == 422, response.content
+        assert ["body", "index_group"] in locs(response)
+    assert not Challenge.objects.exists()
+
+
+def test_the_index_pillar_cannot_be_changed(client, city, representative, taxonomy):
+    result = make_index_result(city, {"MOB": 22.5, "ENV": 61.0})
+    groups = {g.code: g for g in result.result_set.version.groups.all()}
+    response = send(
+        client,
+        "post",
+        CHALLENGES,
+        new_challenge(city, index_group=groups["MOB"].pk),
+        user=representative,
+    )
+    url = f"{CHALLENGES}/{response.json()['id']}"
+
+    for value in (groups["ENV"].pk, None):
+        response = send(
+            client, "patch", url, {"index_group": value, "title": "New"}, user=representative
+        )
+        assert response.status_code == 422, response.content
+        assert ["body", "index_group"] in locs(response)
+    challenge = Challenge.objects.get()
+    assert challenge.index_group == groups["MOB"] and challenge.title == "Flooded underpasses"
+
+    same = {"index_group": groups["MOB"].pk, "title": "New"}
+    assert send(client, "patch", url, same, user=representative).status_code == 200
+    challenge.refresh_from_db()
+    assert (challenge.index_group, challenge.index_score) == (groups["MOB"], 22.5)
+    assert challenge.title == "New"
 
 
 def test_a_company_cannot_post_a_challenge(client, company, staff, taxonomy):

@@ -362,3 +362,30 @@ def test_the_city_hears_from_the_call_address_while_nobody_handles(
     assert [m.to for m in mailoutbox] == [[finder_request.application.call.contact_email]]
     finder_request.refresh_from_db()
     assert finder_request.stage == FinderStage.SUBMITTED
+
+
+def test_a_request_the_city_withdrew_takes_no_step_but_closing_as_withdrawn(
+    with_feedback, staff, representative, company
+):
+    """Once the city takes its application back, staff can only close the request as withdrawn."""
+    calls_services.application_withdraw(actor=representative, application=with_feedback.application)
+    steps = [
+        lambda: finder.feedback_give(actor=staff, request=with_feedback, text="More feedback"),
+        lambda: finder.message_post(actor=staff, request=with_feedback, body="Still there?"),
+        lambda: finder.message_post(actor=representative, request=with_feedback, body="Hello"),
+        lambda: finder.partner_connect(actor=staff, request=with_feedback, organisation=company),
+        lambda: finder.request_close(
+            actor=staff, request=with_feedback, outcome=FinderOutcome.NO_PARTNER
+        ),
+    ]
+    for step in steps:
+        with pytest.raises(ValidationError, match="withdrew"):
+            step()
+    with_feedback.refresh_from_db()
+    assert with_feedback.stage == FinderStage.FEEDBACK
+    assert with_feedback.feedback == "Promising: sensors and alerts."
+    assert not FinderMessage.objects.exists() and not FinderPartner.objects.exists()
+    closed = finder.request_close(
+        actor=staff, request=with_feedback, outcome=FinderOutcome.WITHDRAWN
+    )
+    assert closed.stage == FinderStage.CLOSED and closed.outcome == FinderOutcome.WITHDRAWN

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from activator.calls import services as calls_services
 from activator.calls.enums import ApplicationStatus
 from activator.calls.models import Application
 from activator.matching import services_finder as finder
@@ -251,6 +252,23 @@ def test_steps_out_of_order_are_refused_on_the_page(client, finder_request, staf
     response = client.post(page_of(finder_request), {"action": "review"})
     assert "already under review" in follow(client, response)
     assert not FinderPartner.objects.exists()
+
+
+def test_a_withdrawn_request_offers_only_closing(client, finder_request, staff, representative):
+    finder.request_review_start(actor=staff, request=finder_request)
+    calls_services.application_withdraw(
+        actor=representative, application=finder_request.application
+    )
+    client.force_login(staff)
+    page = client.get(page_of(finder_request)).content.decode()
+    assert 'value="feedback"' not in page and 'value="message"' not in page
+    assert 'value="close"' in page
+    response = client.post(
+        page_of(finder_request), {"action": "feedback", "feedback-feedback": "Late feedback"}
+    )
+    assert "withdrew this request" in follow(client, response)
+    finder_request.refresh_from_db()
+    assert finder_request.stage == FinderStage.IN_REVIEW and finder_request.feedback == ""
 
 
 def test_an_empty_message_is_refused(client, finder_request, representative):

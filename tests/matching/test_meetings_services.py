@@ -463,6 +463,30 @@ def test_slot_with_a_meeting_is_not_deleted(event, people, staff):
     assert list(MeetingSlot.objects.filter(event=event)) == [meeting.slot]
 
 
+def test_a_slot_that_is_someones_only_free_time_is_not_deleted(event, people, staff):
+    """With no slot ticked a person is free in every slot: removing their one slot would make
+    them free at times they said they were not."""
+    first, second, third = add_slots(event, 3)
+    services.availability_set(actor=people[0], event=event, slots=[first])
+    services.availability_set(actor=people[1], event=event, slots=[first])
+    services.availability_set(actor=people[2], event=event, slots=[first, second])
+    with pytest.raises(ValidationError) as refused:
+        services.slot_delete(actor=staff, slot=first)
+    assert "only free time 2 people gave" in " ".join(refused.value.messages)
+    assert MeetingSlot.objects.filter(pk=first.pk).exists()
+    assert Availability.objects.filter(slot=first).count() == 3
+    # A slot others ticked along with more times, or nobody ticked, goes.
+    services.slot_delete(actor=staff, slot=second)
+    services.slot_delete(actor=staff, slot=third)
+    assert list(MeetingSlot.objects.filter(event=event)) == [first]
+    assert set(Availability.objects.filter(person=people[2]).values_list("slot_id", flat=True)) == {
+        first.pk
+    }
+    # people[2] now has only the first slot too.
+    with pytest.raises(ValidationError, match="3 people"):
+        services.slot_delete(actor=staff, slot=first)
+
+
 def test_slots_never_overlap(event, staff):
     day = event.local_start.date()
     args = {"actor": staff, "event": event, "day": day, "minutes": 30}

@@ -296,6 +296,39 @@ def test_manager_page_and_actions(client, event, people, staff, django_assert_ma
     assert bad.status_code == 400
 
 
+@pytest.mark.parametrize("slot", ["abc", "", "1.5", "-1", "99999999999999999999", "²"])
+def test_deleting_a_slot_by_a_bad_id_finds_nothing(client, event, staff, slot):
+    kept = add_slots(event, 1)
+    client.force_login(staff)
+    response = client.post(manage(event), {"action": "slot_delete", "slot": slot})
+    assert response.status_code == 404
+    assert list(MeetingSlot.objects.filter(event=event)) == kept
+
+
+def test_a_bad_slot_id_in_the_free_times_changes_nothing(client, event, people):
+    slots = add_slots(event, 2)
+    services.availability_set(actor=people[0], event=event, slots=[slots[0]])
+    client.force_login(people[0])
+    for value in ("abc", "²", "99999999999999999999"):
+        response = client.post(page(event), {"slots": [slots[1].pk, value]})
+        assert response.status_code == 302
+    assert list(Availability.objects.filter(person=people[0]).values_list("slot", flat=True)) == [
+        slots[0].pk
+    ]
+
+
+def test_deleting_the_only_free_time_of_someone_is_refused_on_the_page(
+    client, event, people, staff
+):
+    slots = add_slots(event, 2)
+    services.availability_set(actor=people[0], event=event, slots=[slots[0]])
+    client.force_login(staff)
+    response = client.post(manage(event), {"action": "slot_delete", "slot": slots[0].pk})
+    assert response.status_code == 302
+    assert "only free time 1 person gave" in client.get(response.url).content.decode()
+    assert MeetingSlot.objects.filter(event=event).count() == 2
+
+
 def test_my_meetings_upcoming_then_past(client, event, people, django_assert_max_num_queries):
     add_slots(event, 2)
     accepted(event, people[0], people[1])

@@ -2,12 +2,14 @@
 part of the evidence gives, decisions per side, what is never proposed, and the index's freshness
 and cost."""
 
+import numpy as np
 import pytest
 
 from activator.matching import ranking, services, services_matches
 from activator.matching.enums import MatchState, PublicationStatus, Side
-from activator.matching.models import Deployment
+from activator.matching.models import Challenge, Deployment, Solution
 from activator.projects.enums import BudgetBand
+from activator.projects.services import project_unpublish
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +38,9 @@ def busan(asia):
 @pytest.fixture
 def make_deployment(make_project):
     def make(solution, organisation, **fields):
-        project = make_project(organisation, title=f"{solution.name} in {organisation.name}")
+        project = make_project(
+            organisation, title=f"{solution.name} in {organisation.name}", publish=True
+        )
         return Deployment.objects.create(solution=solution, project=project, **fields)
 
     return make
@@ -234,6 +238,52 @@ def test_budget_fit_and_misfit(make_challenge, make_solution):
     assert reason(matches[1], "budget") is None
 
 
+def test_a_relevant_solution_far_above_the_budget_is_still_proposed(make_challenge, make_solution):
+    challenge = make_challenge(title="Rubbish pickup", description=GARBAGE, budget_max=100_000)
+    make_solution(name="Bins costly", description=WASTE, price_band=BudgetBand.OVER_100M)
+
+    (match,) = ranking.solutions_for_challenge(challenge)
+
+    assert reason(match, "budget").points == ranking.BUDGET_MISFIT
+    assert match.score < reason(match, "meaning").points
+
+
+def test_the_bar_is_set_by_the_best_match_not_dismissed(
+    make_challenge, make_solution, representative, taxonomy
+):
+    waste, environment = taxonomy["sectors"][1], taxonomy["pillars"][1]
+    challenge = make_challenge(
+        title="Rubbish pickup", description=GARBAGE, sectors=[waste], pillars=[environment]
+    )
+    best = make_solution(
+        name="Rubbish pickup", description=GARBAGE, sectors=[waste], pillars=[environment]
+    )
+    make_solution(name="Bins", description=WASTE)
+    assert names(ranking.solutions_for_challenge(challenge)) == ["Rubbish pickup"]
+
+    services_matches.match_decide(
+        actor=representative,
+        challenge=challenge,
+        solution=best,
+        side=Side.CITY,
+        state=MatchState.DISMISSED,
+    )
+
+    assert names(ranking.solutions_for_challenge(challenge)) == ["Bins"]
+
+
+def test_in_a_large_catalog_the_common_background_is_not_proposed(make_challenge, make_solution):
+    challenge = make_challenge(title="Rubbish pickup", description=GARBAGE)
+    make_solution(name="Bins", description=WASTE)
+    for n in range(ranking.NOISE_SAMPLE):
+        make_solution(name=f"Portal {n}", description=f"{PERMITS} {LEAKS} {SIGNALS} Model {n}.")
+
+    matches = ranking.solutions_for_challenge(challenge, limit=50)
+
+    assert names(matches)[0] == "Bins"
+    assert len(matches) < ranking.NOISE_SAMPLE / 2
+
+
 def test_context_alone_does_not_propose_an_unrelated_solution(make_challenge, make_solution, asia):
     challenge = make_challenge(title="Rubbish pickup", description=GARBAGE)
     make_solution(name="Unrelated", description="Qzx vbnm.", regions=[asia])
@@ -347,6 +397,86 @@ def test_the_index_follows_publishing_closing_and_deployments(
         actor=provider_rep, solution=first, status=PublicationStatus.CLOSED
     )
     assert names(ranking.solutions_for_challenge(challenge)) == ["Bins two"]
+
+
+def test_the_index_sees_an_unpublishing_that_keeps_the_last_change_time(
+    make_challenge, make_solution
+):
+    challenge = make_challenge(title="Rubbish pickup", description=GARBAGE)
+    gone = make_solution(name="Bins gone", description=WASTE)
+    make_solution(name="Bins kept", description=WASTE)
+    assert sorted(names(ranking.solutions_for_challenge(challenge))) == ["Bins gone", "Bins kept"]
+    stale = ranking.solution_index()
+
+    Solution.objects.filter(pk=gone.pk).update(status=PublicationStatus.DRAFT)
+
+    assert ranking.solution_index() is not stale
+    assert gone.pk not in ranking.solution_index().ids
+    assert names(ranking.solutions_for_challenge(challenge)) == ["Bins kept"]
+    assert len(ranking.rank_solutions(challenge)) == 1
+
+
+def test_a_stale_index_never_shows_an_unpublished_row(make_challenge, make_solution, monkeypatch):
+    challenge = make_challenge(title="Rubbish pickup", description=GARBAGE)
+    gone = make_solution(name="Bins gone", description=WASTE)
+    make_solution(name="Bins kept", description=WASTE)
+    ranking.solutions_for_challenge(challenge)
+    ranking.challenges_for_solution(gone)
+    stamps = {kind: index.stamp for kind, index in ranking._indexes.items()}
+    monkeypatch.setattr(ranking, "_stamp", lambda model: stamps[
+        services.SOLUTION_KIND if model is Solution else services.CHALLENGE_KIND
+    ])  # fmt: skip
+
+    Solution.objects.filter(pk=gone.pk).update(status=PublicationStatus.CLOSED)
+    Challenge.objects.filter(pk=challenge.pk).update(status=PublicationStatus.DRAFT)
+
+    assert gone.pk in ranking.solution_index().ids  # the index is stale
+    assert names(ranking.solutions_for_challenge(challenge)) == ["Bins kept"]
+    assert ranking.challenges_for_solution(gone) == []
+
+
+def test_a_deployment_counts_while_its_project_is_in_the_catalog(
+    make_challenge, make_solution, make_deployment, busan, staff
+):
+    challenge = make_challenge(title="Rubbish pickup", description=GARBAGE)
+    bins = make_solution(name="Bins", description=WASTE)
+    deployment = make_deployment(bins, busan)
+    assert reason(ranking.solutions_for_challenge(challenge)[0], "deployed") is not None
+    assert reason(ranking.challenges_for_solution(bins)[0], "deployed") is not None
+
+    project_unpublish(actor=staff, project=deployment.project)
+
+    (match,) = ranking.solutions_for_challenge(challenge)
+    assert reason(match, "deployed") is None
+    (back,) = ranking.challenges_for_solution(bins)
+    assert reason(back, "deployed") is None
+
+
+def test_the_best_deployment_counts_whichever_was_added_first(
+    make_challenge, make_solution, make_deployment, city, busan
+):
+    challenge = make_challenge(title="Rubbish pickup", description=GARBAGE)
+    bins = make_solution(name="Bins", description=WASTE)
+    make_deployment(bins, city)  # in the challenge's own city: the best
+    make_deployment(bins, busan)  # same country: less
+
+    (match,) = ranking.solutions_for_challenge(challenge)
+
+    deployed = reason(match, "deployed")
+    assert deployed.points == ranking.DEPLOYED_CITY
+    assert deployed.text == "Already deployed in Seoul"
+    (back,) = ranking.challenges_for_solution(bins)
+    assert reason(back, "deployed").text == "Already deployed in Seoul"
+
+
+def test_best_deployments_per_row():
+    rows = np.array([0, 2, 0, 2, 2, -1, 1])
+    points = np.array([10.0, 4.0, 6.0, 9.0, 9.0, 10.0, 0.0])
+
+    deployed, best = ranking._best_deployments(rows, points, 4)
+
+    assert deployed.tolist() == [10.0, 0.0, 9.0, 0.0]
+    assert best.tolist() == [0, -1, 3, -1]
 
 
 def test_the_index_follows_a_changed_text(make_challenge, make_solution, provider_rep):

@@ -3,11 +3,13 @@ weak index pillars a challenge may start from."""
 
 import datetime
 import io
+import os
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
@@ -256,7 +258,9 @@ def test_deployment_refuses_unpublished_and_repeated(
 # --- Media --------------------------------------------------------------------------------------
 
 
-def test_media_image_and_link(make_solution, provider_rep, settings, tmp_path):
+def test_media_image_and_link(
+    make_solution, provider_rep, settings, tmp_path, django_capture_on_commit_callbacks
+):
     settings.MEDIA_ROOT = tmp_path
     solution = make_solution()
     image = services.media_add(
@@ -275,9 +279,35 @@ def test_media_image_and_link(make_solution, provider_rep, settings, tmp_path):
     assert image.image.name.startswith(f"solutions/{solution.pk}/")
     assert (image.position, link.position) == (0, 1)
     path = image.image.path
-    services.media_remove(actor=provider_rep, media=image)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.media_remove(actor=provider_rep, media=image)
     assert list(SolutionMedia.objects.all()) == [link]
     assert not (tmp_path / path).exists()
+
+
+def test_a_removal_rolled_back_keeps_the_file(
+    make_solution, provider_rep, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    image = services.media_add(
+        actor=provider_rep,
+        solution=make_solution(),
+        kind=MediaKind.IMAGE,
+        image=SimpleUploadedFile("signal.png", png_bytes(), content_type="image/png"),
+    )
+    pk, path = image.pk, image.image.path
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.media_remove(actor=provider_rep, media=image)
+        assert os.path.exists(path)  # not before the commit
+        raise RuntimeError("a later step fails")
+
+    assert SolutionMedia.objects.filter(pk=pk).exists()
+    assert os.path.exists(path)
 
 
 @pytest.mark.parametrize(

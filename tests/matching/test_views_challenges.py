@@ -6,7 +6,8 @@ from django.urls import reverse
 
 from activator.accounts.enums import AffiliationRole
 from activator.core.models import AuditEntry
-from activator.matching.enums import PublicationStatus
+from activator.matching import services_matches
+from activator.matching.enums import MatchState, PublicationStatus
 from activator.matching.models import Challenge, MatchDecision
 from activator.members.enums import OrganisationType
 from tests.factories import AffiliationFactory, MembershipFactory
@@ -302,6 +303,29 @@ def test_matches_of_a_published_challenge_are_public_but_not_its_buttons(client,
     assert "Adaptive traffic signals" in page
     assert "Start a conversation" not in page and 'name="state"' not in page
     assert "Saved only" not in page
+
+
+@pytest.mark.parametrize("persona", [None, "citizen", "provider_rep"], indirect=True)
+def test_others_see_no_trace_of_the_citys_decisions(
+    client, traffic_pair, make_solution, representative, persona
+):
+    challenge, solution = traffic_pair
+    unrelated = make_solution(name="Qzx vbnm", description="Qzx vbnm wrtp.")
+    for chosen, state in ((solution, MatchState.DISMISSED), (unrelated, MatchState.SAVED)):
+        services_matches.match_decide(
+            actor=representative, challenge=challenge, solution=chosen, side="city", state=state
+        )
+    city_page = login(client, representative).get(matches_url(challenge)).content.decode()
+    assert "matching-match-saved" in city_page and "Qzx vbnm" in city_page
+    client.logout()
+
+    page = login(client, persona).get(matches_url(challenge)).content.decode()
+
+    assert "Adaptive traffic signals" in page  # dismissed by the city: still proposed to others
+    assert "Qzx vbnm" not in page  # saved by the city, not relevant: not listed to others
+    for trace in ("matching-match-saved", "matching-match-dismissed", "Saved", "Dismissed"):
+        assert trace not in page, trace
+    assert "You saved it earlier" not in page
 
 
 def test_save_and_dismiss_without_javascript(client, traffic_pair, representative):

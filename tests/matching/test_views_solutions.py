@@ -10,6 +10,7 @@ from activator.matching import services
 from activator.matching.enums import PublicationStatus
 from activator.matching.models import Deployment, MatchDecision, Solution, SolutionMedia
 from activator.members.enums import OrganisationType
+from activator.projects.services import project_unpublish
 from tests.factories import MembershipFactory
 from tests.matching.test_services_matches import png_bytes
 
@@ -392,6 +393,44 @@ def test_fake_image_is_refused(client, make_solution, provider_rep, settings, tm
     assert response.status_code == 200
     assert "image" in response.context["media_form"].errors
     assert not SolutionMedia.objects.exists()
+
+
+def test_a_deployment_whose_project_left_the_catalog_is_not_shown(
+    client, make_solution, make_project, city, provider_rep, staff
+):
+    solution = make_solution()
+    project = make_project(city, title="Seoul green wave", publish=True, visibility="public")
+    services.deployment_add(actor=provider_rep, solution=solution, project=project)
+    assert "Seoul green wave" in client.get(solution.get_absolute_url()).content.decode()
+    assert "1 deployment" in client.get(LIST).content.decode()
+
+    project_unpublish(actor=staff, project=project)
+
+    page = client.get(solution.get_absolute_url()).content.decode()
+    assert "Seoul green wave" not in page
+    assert "No deployment is listed yet." in page
+    assert "1 deployment" not in client.get(LIST).content.decode()
+
+
+@pytest.mark.parametrize("value", ["abc", "", "-1", "1.5", "9" * 30, "\u0661"])
+@pytest.mark.parametrize(
+    "action,field", [("deployment_remove", "deployment"), ("media_remove", "media")]
+)
+def test_removing_with_a_bad_id_answers_400_and_changes_nothing(
+    client, make_solution, make_project, city, provider_rep, action, field, value
+):
+    solution = make_solution()
+    project = make_project(city, publish=True, visibility="public")
+    services.deployment_add(actor=provider_rep, solution=solution, project=project)
+    services.media_add(
+        actor=provider_rep, solution=solution, kind="video", url="https://v.example.org/1"
+    )
+    login(client, provider_rep)
+
+    response = client.post(solution.get_absolute_url(), {"action": action, field: value})
+
+    assert response.status_code == 400
+    assert Deployment.objects.count() == 1 and SolutionMedia.objects.count() == 1
 
 
 def test_unknown_action_is_refused(client, make_solution, provider_rep):

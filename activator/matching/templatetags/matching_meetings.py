@@ -5,6 +5,7 @@
 {{ meeting|meeting_when }}            the same, for a meeting's slot
 {{ meeting|meeting_where }}           Hall B, table 4
 {{ meeting.unscheduled_reason|meeting_reason }}
+{{ meeting|meeting_challenge }}       its challenge while published, else None (same for solution)
 {% meeting_events recipient as choices %}   events where the user may ask `recipient` to meet
 """
 
@@ -23,6 +24,8 @@ from activator.matching.services_meetings import (
     reason_text,
     requests_close_at,
     setup_of,
+    shown_challenge,
+    shown_solution,
     slot_text,
     table_text,
 )
@@ -48,6 +51,16 @@ def meeting_where(meeting) -> str:
 @register.filter
 def meeting_reason(reason: str) -> str:
     return reason_text(reason) if reason else ""
+
+
+@register.filter
+def meeting_challenge(meeting) -> Any:
+    return shown_challenge(meeting)
+
+
+@register.filter
+def meeting_solution(meeting) -> Any:
+    return shown_solution(meeting)
 
 
 @register.filter
