@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "activator.index",
     "activator.events",
     "activator.matching",
+    "activator.open311",
 ]
 
 MIDDLEWARE = [

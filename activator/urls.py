@@ -16,6 +16,8 @@ urlpatterns = [
     path("", include("activator.matching.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    path("open311/v2/", include("activator.open311.urls_api")),
+    path("open311/", include("activator.open311.urls")),
     re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),
 ]

@@ -14,6 +14,8 @@ from activator.index.seed import load_index_seed
 from activator.matching.seed import KINDS as MATCHING_KINDS
 from activator.matching.seed import load_matching_seed
 from activator.members.seed import DEMO_PEOPLE, KINDS, configured_demo_password, load_seed
+from activator.open311.seed import KINDS as OPEN311_KINDS
+from activator.open311.seed import load_open311_seed
 from activator.projects.seed import KINDS as PROJECT_KINDS
 from activator.projects.seed import load_project_seed
 
@@ -46,14 +48,17 @@ LABELS = {
     "matchmaking_setups": "Matchmaking set-ups",
     "meeting_slots": "Meeting slots",
     "matchmaking_registrations": "Demo people registered for the matchmaking day",
+    "jurisdictions": "Open311 jurisdictions",
+    "services_311": "Open311 services",
+    "service_requests": "Open311 service requests",
 }
 
 
 class Command(BaseCommand):
     help = (
         "Load the network's regions, offices, 2019 members, partners and governance seats, the "
-        "catalog, calls, index frameworks, events and the Solution Finder's demo from the seed "
-        "files. Running it again creates and changes nothing."
+        "catalog, calls, index frameworks, events, the Solution Finder's and Open311 demos from "
+        "the seed files. Running it again creates and changes nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -101,6 +106,11 @@ class Command(BaseCommand):
         if verbose:
             self.stdout.write("Solution Finder: technologies, demo solutions and challenges")
         counts.update(load_matching_seed(today=options["today"]))
+        if verbose:
+            self.stdout.write(
+                "Open311: Seoul's service request jurisdiction, services and requests"
+            )
+        counts.update(load_open311_seed(today=options["today"]))
         if not verbose:
             return
         kinds = [
@@ -110,6 +120,7 @@ class Command(BaseCommand):
             *INDEX_KINDS,
             *EVENT_KINDS,
             *MATCHING_KINDS,
+            *OPEN311_KINDS,
         ]
         if with_people:
             kinds.append("demo_users")
