@@ -696,6 +696,47 @@ def _eligible(
     return np.flatnonzero(mask)
 
 
+def _explained(
+    row: int,
+    parts: dict[str, np.ndarray],
+    meaning: np.ndarray,
+    cosine: np.ndarray,
+    words: list[str],
+    search_text: str,
+    terms: list[tuple[str, list[str]]],
+    deployed_place: str | None,
+    region_name: str,
+    band: int,
+) -> list[Reason]:
+    """The reasons of one match, the same in both directions: only the names differ."""
+    items = [Reason("meaning", _meaning_text(cosine[row], parts["words"][row]), meaning[row])]
+    if parts["words"][row] > 0:
+        shared = shared_words(words, search_text)
+        text = (
+            _("Uses the same words: %(words)s") % {"words": ", ".join(shared)}
+            if shared
+            else _("Uses some of the same words")
+        )
+        items.append(Reason("words", text, parts["words"][row]))
+    for code, shared_terms in terms:
+        items.append(Reason(code, _terms_text(code, shared_terms), parts[code][row]))
+    if deployed_place is not None:
+        points = parts["deployed"][row]
+        items.append(Reason("deployed", _deployed_text(points, deployed_place), points))
+    if parts["region"][row] > 0:
+        text = (
+            _("Offered in every region")
+            if parts["region"][row] < REGION
+            else _("Serves %(region)s") % {"region": region_name}
+        )
+        items.append(Reason("region", text, parts["region"][row]))
+    if parts["budget"][row] != 0:
+        items.append(
+            Reason("budget", _budget_text(parts["budget"][row], band), parts["budget"][row])
+        )
+    return _reasons([Reason(r.code, r.text, _points(r.points)) for r in items])
+
+
 def _reasons(items: list[Reason]) -> list[Reason]:
     kept = [r for r in items if r.points != 0]
     kept.sort(key=lambda r: -r.points)
@@ -790,46 +831,40 @@ def rank_solutions(
             solution = solutions.get(pk)
             if solution is None:  # unpublished or removed since the index was read
                 continue
-            items = [
-                Reason("meaning", _meaning_text(cosine[row], parts["words"][row]), meaning[row]),
-            ]
-            if parts["words"][row] > 0:
-                shared = shared_words(words, solution.search_text)
-                text = (
-                    _("Uses the same words: %(words)s") % {"words": ", ".join(shared)}
-                    if shared
-                    else _("Uses some of the same words")
-                )
-                items.append(Reason("words", text, parts["words"][row]))
-            for code, terms, names in (
-                ("sectors", index.sectors, sector_names),
-                ("pillars", index.pillars, pillar_names),
-                ("technologies", index.technologies, {pk: tech_names[pk] for pk in asked}),
-            ):
-                if parts[code][row] > 0:
-                    shared_terms = [names[t] for t in names if t in terms.of_row(row)]
-                    items.append(Reason(code, _terms_text(code, shared_terms), parts[code][row]))
-            if deployed[row] > 0:
-                org = deployment_orgs.get(int(index.dep_org[best_deployment[row]]), "")
-                items.append(Reason("deployed", _deployed_text(deployed[row], org), deployed[row]))
-            if parts["region"][row] > 0:
-                text = (
-                    _("Offered in every region")
-                    if parts["region"][row] < REGION
-                    else _("Serves %(region)s") % {"region": city.region.name}
-                )
-                items.append(Reason("region", text, parts["region"][row]))
-            if parts["budget"][row] != 0:
-                band = int(index.band[row])
-                items.append(
-                    Reason("budget", _budget_text(parts["budget"][row], band), parts["budget"][row])
-                )
+            names = {
+                "sectors": sector_names,
+                "pillars": pillar_names,
+                "technologies": {pk: tech_names[pk] for pk in asked},
+            }
+            terms = {
+                "sectors": index.sectors,
+                "pillars": index.pillars,
+                "technologies": index.technologies,
+            }
+            reasons = _explained(
+                row,
+                parts,
+                meaning,
+                cosine,
+                words,
+                solution.search_text,
+                [
+                    (code, [names[code][t] for t in names[code] if t in terms[code].of_row(row)])
+                    for code in ("sectors", "pillars", "technologies")
+                    if parts[code][row] > 0
+                ],
+                deployment_orgs.get(int(index.dep_org[best_deployment[row]]), "")
+                if deployed[row] > 0
+                else None,
+                city.region.name,
+                int(index.band[row]),
+            )
             matches.append(
                 Match(
                     solution=solution,
                     challenge=None,
                     score=_points(total[row]),
-                    reasons=_reasons([Reason(r.code, r.text, _points(r.points)) for r in items]),
+                    reasons=reasons,
                     decision=decisions.get(pk),
                 )
             )
@@ -943,52 +978,36 @@ def rank_challenges(
             challenge = challenges.get(pk)
             if challenge is None:  # unpublished or removed since the index was read
                 continue
-            items = [
-                Reason("meaning", _meaning_text(cosine[row], parts["words"][row]), meaning[row]),
+            terms = [
+                (code, [names[t] for t in names if t in index_terms.of_row(row)])
+                for code, index_terms, names in (
+                    ("sectors", index.sectors, sector_names),
+                    ("pillars", index.pillars, pillar_names),
+                )
+                if parts[code][row] > 0
             ]
-            if parts["words"][row] > 0:
-                shared = shared_words(words, challenge.search_text)
-                text = (
-                    _("Uses the same words: %(words)s") % {"words": ", ".join(shared)}
-                    if shared
-                    else _("Uses some of the same words")
-                )
-                items.append(Reason("words", text, parts["words"][row]))
-            for code, terms, names in (
-                ("sectors", index.sectors, sector_names),
-                ("pillars", index.pillars, pillar_names),
-            ):
-                if parts[code][row] > 0:
-                    shared_terms = [names[t] for t in names if t in terms.of_row(row)]
-                    items.append(Reason(code, _terms_text(code, shared_terms), parts[code][row]))
             if row in asked:
-                shared_terms = [tech_names[t] for t in tech_names if t in asked[row]]
-                items.append(
-                    Reason("technologies", _terms_text("technologies", shared_terms),
-                           parts["technologies"][row])
-                )  # fmt: skip
-            if deployed[row] > 0:
-                place = deployments[best_deployment[row]][1]
-                items.append(
-                    Reason("deployed", _deployed_text(deployed[row], place), deployed[row])
+                terms.append(
+                    ("technologies", [tech_names[t] for t in tech_names if t in asked[row]])
                 )
-            if parts["region"][row] > 0:
-                text = (
-                    _("Offered in every region")
-                    if parts["region"][row] < REGION
-                    else _("Serves %(region)s") % {"region": challenge.city.region.name}
-                )
-                items.append(Reason("region", text, parts["region"][row]))
-            if parts["budget"][row] != 0:
-                items.append(
-                    Reason("budget", _budget_text(parts["budget"][row], band), parts["budget"][row])
-                )
+            reasons = _explained(
+                row,
+                parts,
+                meaning,
+                cosine,
+                words,
+                challenge.search_text,
+                terms,
+                deployments[best_deployment[row]][1] if deployed[row] > 0 else None,
+                challenge.city.region.name,
+                band,
+            )
             matches.append(
                 Match(
                     solution=None,
                     challenge=challenge,
                     score=_points(total[row]),
-                    reasons=_reasons([Reason(r.code, r.text, _points(r.points)) for r in items]),
+                    reasons=reasons,
                     decision=decisions.get(pk),
                 )
             )
