@@ -53,6 +53,9 @@ def test_city_answers_the_survey_submits_and_reads_its_report(
         expect(questions).to_have_count(4)
         for n in range(4):
             questions.nth(n).locator("label.assess-level").nth(level - 1).click()
+        # Each answer is saved in the background; let the last save land before leaving, as
+        # the in-memory test database serves one request at a time.
+        expect(page.locator("#save-status")).to_contain_text("4 of 4 answered")
         last = pillar == "Environment"
         name = "Save and back to the overview" if last else "Save and next section"
         page.get_by_role("button", name=name).click()
