@@ -52,7 +52,9 @@ format: $(VENV)/.installed-test
 ## then the events calendar list, API and iCalendar feed at 5,000 events and 200,000
 ## registrations on SQLite and PostgreSQL beside the trivial view, then the top 10 solutions for
 ## one challenge among 100,000 on SQLite and PostgreSQL beside a plain NumPy cosine top 10, then
-## scheduling 2,000 meeting requests of 300 participants in 12 slots beside the upper bound
+## scheduling 2,000 meeting requests of 300 participants in 12 slots beside the upper bound, then
+## the proposals list sorted by supports in one category at 100,000 proposals and 1,000,000
+## supports on SQLite and PostgreSQL beside hand-written SQL
 bench: $(VENV)/.installed-test
 	$(PY) bench/directory.py
 	$(PY) bench/catalog.py
@@ -61,6 +63,7 @@ bench: $(VENV)/.installed-test
 	$(PY) bench/events.py
 	$(PY) bench/matching_ranking.py
 	$(PY) bench/matching_schedule.py
+	$(PY) bench/participation.py
 
 ## messages: refresh the translation catalogues after changing user-facing strings
 messages: $(VENV)/.installed

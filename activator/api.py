@@ -10,6 +10,7 @@ from activator.events.api import router as events_router
 from activator.index.api import router as index_router
 from activator.matching.api import router as matching_router
 from activator.members.api import router as members_router
+from activator.participation.api import router as participation_router
 from activator.projects.api import router as projects_router
 
 api = NinjaAPI(
@@ -29,6 +30,7 @@ api.add_router("/", calls_router)
 api.add_router("/", index_router)
 api.add_router("/", events_router)
 api.add_router("/", matching_router)
+api.add_router("/", participation_router)
 
 
 @csrf_exempt  # it changes nothing, and an unsafe method must also get the JSON 404

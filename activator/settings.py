@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "activator.events",
     "activator.matching",
     "activator.open311",
+    "activator.participation",
 ]
 
 MIDDLEWARE = [
@@ -192,6 +193,15 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+
+# How often one person may post (core.ratelimit): key -> (how many, per seconds).
+RATE_LIMITS = {
+    "proposal": (env_int("RATE_LIMIT_PROPOSALS", 5), 3600),
+    "debate": (env_int("RATE_LIMIT_DEBATES", 5), 3600),
+    "comment": (env_int("RATE_LIMIT_COMMENTS", 20), 600),
+    "flag": (env_int("RATE_LIMIT_FLAGS", 30), 3600),
+    "service_request": (env_int("RATE_LIMIT_SERVICE_REQUESTS", 20), 3600),
+}
 
 # Membership: a paid year is followed by a grace period before the membership expires.
 MEMBERSHIP_GRACE_DAYS = env_int("MEMBERSHIP_GRACE_DAYS", 90)

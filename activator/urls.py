@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("open311/v2/", include("activator.open311.urls_api")),
     path("open311/", include("activator.open311.urls")),
+    path("participate/", include("activator.participation.urls")),
     re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),
 ]

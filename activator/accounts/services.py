@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -181,3 +181,41 @@ def api_token_authenticate(secret: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > datetime.timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+@transaction.atomic
+def citizen_signup(*, email: str, full_name: str, password: str, language: str = "") -> User:
+    """A person creates their own account, as a citizen (roles and organisations come later,
+    from staff or an invitation). One account per e-mail address, whatever its capitals."""
+    email = User.objects.normalize_email((email or "").strip()).lower()
+    full_name = " ".join((full_name or "").split())
+    if not email:
+        raise ValidationError({"email": _("Enter your e-mail address.")})
+    if not full_name:
+        raise ValidationError({"full_name": _("Tell us your name.")})
+    duplicate = ValidationError(
+        {"email": _("An account exists for this e-mail address: log in, or reset its password.")}
+    )
+    if User.objects.filter(email__iexact=email).exists():
+        raise duplicate
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    candidate = User(email=email, full_name=full_name)
+    try:
+        password_validation.validate_password(password, candidate)
+    except ValidationError as error:
+        raise ValidationError({"password1": error.messages}) from None
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email,
+                password,
+                full_name=full_name,
+                language=language,
+                platform_role=PlatformRole.CITIZEN,
+            )
+    except IntegrityError:
+        # The same address signed up at the same moment: the unique index decided.
+        raise duplicate from None
+    audit_record(actor=user, action="person.signed_up", target=user)
+    return user

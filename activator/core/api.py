@@ -104,6 +104,14 @@ def validation_error_body(error: ValidationError, prefix: str = "body") -> dict[
 
 
 def register_error_handlers(api: Any) -> None:
+    from activator.core.ratelimit import RateLimited
+
+    @api.exception_handler(RateLimited)
+    def on_rate_limited(request: HttpRequest, exc: RateLimited):
+        response = api.create_response(request, validation_error_body(exc), status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+
     @api.exception_handler(ValidationError)
     def on_validation_error(request: HttpRequest, exc: ValidationError):
         return api.create_response(request, validation_error_body(exc), status=422)

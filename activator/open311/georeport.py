@@ -27,6 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from activator.accounts.services import api_token_authenticate
 from activator.core.api import storable
+from activator.core.ratelimit import RateLimited
 from activator.open311 import services
 from activator.open311.enums import RequestStatus
 from activator.open311.models import Jurisdiction, Service, ServiceRequest
@@ -419,6 +420,12 @@ def _request_create(request: HttpRequest, fmt: str) -> HttpResponse:
         item = services.service_request_create(
             actor=user, jurisdiction=jurisdiction, service=service, attributes=attributes, **fields
         )
+    except RateLimited as exc:
+        response = error(
+            fmt, 429, f"Too many requests from this api_key: retry in {exc.retry_after} seconds."
+        )
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     except ValidationError as exc:
         raise GeoReportError(400, _first_message(exc)) from None
     answer = {

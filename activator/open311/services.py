@@ -11,6 +11,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from activator.core.audit import audit_record, diff, snapshot
+from activator.core.ratelimit import check_rate
 from activator.open311.enums import RequestStatus
 from activator.open311.models import Jurisdiction, Service, ServiceRequest
 
@@ -71,7 +72,12 @@ def service_request_create(
     attributes: dict[str, Any],
     **fields: Any,
 ) -> ServiceRequest:
-    """File a request; `fields` are the request's own columns (location, contact, description)."""
+    """File a request; `fields` are the request's own columns (location, contact, description).
+
+    One person files at most RATE_LIMITS["service_request"]: counted by the account behind the
+    API key or page, or by the e-mail address given when there is no account (RateLimited).
+    """
+    _check_request_rate(actor, fields.get("email", ""))
     if service.jurisdiction_id != jurisdiction.pk:
         raise ValidationError({"service_code": _("This service is not offered here.")})
     if (
@@ -96,6 +102,16 @@ def service_request_create(
     request.save()
     audit_record(actor=actor, action="open311.request_create", target=request)
     return request
+
+
+def _check_request_rate(actor: Any, email: str) -> None:
+    if actor is not None and actor.is_authenticated:
+        mine = ServiceRequest.objects.filter(submitted_by=actor)
+    elif email:
+        mine = ServiceRequest.objects.filter(email__iexact=email)
+    else:
+        return
+    check_rate("service_request", mine, field="requested_datetime")
 
 
 @transaction.atomic

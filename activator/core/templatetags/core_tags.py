@@ -26,3 +26,11 @@ def bar_chart(rows, title: str = ""):
     from activator.core.charts import horizontal_bars
 
     return horizontal_bars([(label, value) for _key, label, value in rows], title=title)
+
+
+@register.filter
+def rich(text):
+    """Rich text a person wrote, sanitised on output too (activator.core.richtext)."""
+    from activator.core.richtext import render_html
+
+    return render_html(text)

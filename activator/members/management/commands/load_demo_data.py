@@ -16,6 +16,8 @@ from activator.matching.seed import load_matching_seed
 from activator.members.seed import DEMO_PEOPLE, KINDS, configured_demo_password, load_seed
 from activator.open311.seed import KINDS as OPEN311_KINDS
 from activator.open311.seed import load_open311_seed
+from activator.participation.seed import KINDS as PARTICIPATION_KINDS
+from activator.participation.seed import load_participation_seed
 from activator.projects.seed import KINDS as PROJECT_KINDS
 from activator.projects.seed import load_project_seed
 
@@ -51,6 +53,19 @@ LABELS = {
     "jurisdictions": "Open311 jurisdictions",
     "services_311": "Open311 services",
     "service_requests": "Open311 service requests",
+    "participation_spaces": "Participation spaces",
+    "participation_residents": "Demo residents (no login)",
+    "participants": "Participants",
+    "participation_categories": "Participation categories",
+    "participation_processes": "Participation processes",
+    "participation_phases": "Process phases",
+    "proposals": "Proposals",
+    "proposal_supports": "Proposal supports",
+    "proposal_projects": "Projects from accepted proposals",
+    "debates": "Debates",
+    "participation_comments": "Comments",
+    "surveys": "Surveys",
+    "survey_questions": "Survey questions",
 }
 
 
@@ -111,6 +126,12 @@ class Command(BaseCommand):
                 "Open311: Seoul's service request jurisdiction, services and requests"
             )
         counts.update(load_open311_seed(today=options["today"]))
+        if verbose:
+            self.stdout.write(
+                "Participation: Seoul's and Mexico City's spaces and processes, and with the demo "
+                "people what residents proposed, supported and said"
+            )
+        counts.update(load_participation_seed(today=options["today"], demo_users=with_people))
         if not verbose:
             return
         kinds = [
@@ -121,6 +142,7 @@ class Command(BaseCommand):
             *EVENT_KINDS,
             *MATCHING_KINDS,
             *OPEN311_KINDS,
+            *PARTICIPATION_KINDS,
         ]
         if with_people:
             kinds.append("demo_users")
