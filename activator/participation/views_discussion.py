@@ -19,11 +19,11 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from activator.core.redirects import local_next
 from activator.participation import services_discussion as services
 from activator.participation import services_notify
 from activator.participation.checks import require_feature
@@ -70,13 +70,8 @@ def _process(request: HttpRequest, space: str, process: str) -> Process:
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    # Only a path on this site: a bare word would be read as a URL name by redirect().
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
+    target = request.POST.get("next") or request.GET.get("next")
+    return local_next(request, target) or fallback
 
 
 def _form_errors(form: Form, error: ValidationError) -> None:

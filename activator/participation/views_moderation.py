@@ -9,13 +9,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from activator.core.audit import audit_for
 from activator.core.permissions import authorize
+from activator.core.redirects import local_next
 from activator.participation import services_moderation as moderation
 from activator.participation.enums import AppealStatus, FlagReason
 from activator.participation.forms_moderation import AppealForm, DecisionForm, FlagForm
@@ -41,14 +41,7 @@ ACTIONS = {
 
 def safe_next(request: HttpRequest, url: str | None) -> str | None:
     """A `next` address on this site, or None."""
-    # Only a path on this site: a bare word would be read as a URL name by redirect().
-    if not url or "\x00" in url or not url.startswith("/"):
-        return None
-    if url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return None
+    return local_next(request, url)
 
 
 def _first_error(error: ValidationError) -> str:

@@ -17,7 +17,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -25,6 +24,7 @@ from activator.core.api import MAX_ID
 from activator.core.audit import audit_for
 from activator.core.forms import add_service_errors
 from activator.core.permissions import authorize
+from activator.core.redirects import local_next
 from activator.participation import (
     selectors,
     services_discussion,
@@ -79,13 +79,8 @@ def _proposal(request: HttpRequest, space_slug: str, process_slug: str, pk: int)
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    # Only a path on this site: a bare word would be read as a URL name by redirect().
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
+    target = request.POST.get("next") or request.GET.get("next")
+    return local_next(request, target) or fallback
 
 
 def _refusal(error: Exception) -> str:
